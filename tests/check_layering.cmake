@@ -1,0 +1,16 @@
+# Fails when any file under models/ includes a VTK, ParaView or Qt header:
+# the deep-learning core must build and test without them (DESIGN.md, Layers).
+file(GLOB_RECURSE files "${SOURCE_DIR}/*.h" "${SOURCE_DIR}/*.hpp" "${SOURCE_DIR}/*.cpp" "${SOURCE_DIR}/*.cxx" "${SOURCE_DIR}/*.txt")
+set(violations "")
+foreach(f IN LISTS files)
+  file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"](vtk|pq|Q[A-Z][A-Za-z]+|paraview)")
+  file(STRINGS "${f}" cmake_lines REGEX "(VTK::|ParaView::|Qt5::|find_package\\((VTK|ParaView|Qt5))")
+  if(lines OR cmake_lines)
+    string(APPEND violations "\n  ${f}: ${lines}${cmake_lines}")
+  endif()
+endforeach()
+if(violations)
+  message(FATAL_ERROR "models/ must not depend on VTK, ParaView or Qt:${violations}")
+endif()
+list(LENGTH files n)
+message(STATUS "layering: ${n} files under models/ checked, none includes VTK/ParaView/Qt")
