@@ -1,0 +1,55 @@
+"""NeuralView helpers for pvpython, pvbatch and the GUI's Python shell.
+
+Importable once the NeuralView plugin is loaded (it is embedded in the
+plugin). Helpers create proxies through ``servermanager.filters`` and
+``servermanager.sources`` so they work whatever namespace the plugin's
+constructors were loaded into.
+"""
+
+from paraview import servermanager as _sm
+from paraview import simple as _simple
+
+
+def gaussian_blobs(dimensions=(128, 128, 1), seed=0, time_steps=1, **properties):
+    """Create a GaussianBlobs source: seeded blobs in noise with a BlobLabel array.
+
+    dimensions -- points along x, y, z (z = 1 for 2-D)
+    seed       -- the same seed gives the same fields
+    time_steps -- independent fields at times 0, 1, 2, ...
+    Other keyword arguments set properties of the source by name.
+    """
+    source = _sm.sources.GaussianBlobs(
+        Dimensions=list(dimensions), Seed=seed, NumberOfTimeSteps=time_steps, **properties)
+    _sm.ProxyManager().RegisterProxy("sources", "GaussianBlobs%d" % source.GetGlobalID(), source)
+    _simple.SetActiveSource(source)
+    return source
+
+
+def normalize_channels(input, arrays, **properties):
+    """Apply NormalizeChannels to `input`, stacking `arrays` (names, in order) into channels.
+
+    Returns the filter proxy; its port 0 carries the NormalizedChannels array
+    and port 1 a table of per-channel statistics.
+    """
+    if isinstance(arrays, str):
+        arrays = [arrays]
+    f = _sm.filters.NormalizeChannels(Input=input, InputArrays=list(arrays), **properties)
+    _sm.ProxyManager().RegisterProxy("sources", "NormalizeChannels%d" % f.GetGlobalID(), f)
+    _simple.SetActiveSource(f)
+    return f
+
+
+def channel_statistics(normalize_filter):
+    """Fetch the statistics table of a NormalizeChannels filter as a dict.
+
+    Returns {channel name: {"mean": m, "stddev": s, "minimum": lo, "maximum": hi, "count": n}}.
+    """
+    normalize_filter.UpdatePipeline()
+    table = _sm.Fetch(normalize_filter, idx=1)  # gathered to the client; rows live on rank 0 only
+    names = table.GetColumnByName("Channel")
+    result = {}
+    for row in range(table.GetNumberOfRows()):
+        result[names.GetValue(row)] = {
+            key.lower(): table.GetColumnByName(key).GetValue(row)
+            for key in ("Mean", "StdDev", "Minimum", "Maximum", "Count")}
+    return result

@@ -1,0 +1,70 @@
+"""Shared helpers of the pipeline tests: plugin loading and array access."""
+
+import os
+import sys
+
+SOURCE_DIR = os.environ["NEURALVIEW_SOURCE_DIR"]
+sys.path.insert(0, os.path.join(SOURCE_DIR, "python"))
+
+import neuralview_plugin  # noqa: E402
+
+
+def load_plugin(namespace):
+    return neuralview_plugin.load(namespace)
+
+
+def point_array(dataset, name):
+    """A VTK point array of `dataset` as a numpy array (fails the test if absent)."""
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    array = dataset.GetPointData().GetArray(name)
+    check(array is not None, "output has no point array %r" % name)
+    return vtk_to_numpy(array)
+
+
+def field_array(dataset, name):
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    array = dataset.GetFieldData().GetArray(name)
+    check(array is not None, "output has no field array %r" % name)
+    return vtk_to_numpy(array)
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def check_close(actual, expected, atol, what):
+    import numpy
+
+    actual = numpy.asarray(actual, dtype=float)
+    expected = numpy.asarray(expected, dtype=float)
+    check(actual.shape == expected.shape, "%s: shape %s, expected %s" % (what, actual.shape, expected.shape))
+    worst = float(numpy.max(numpy.abs(actual - expected))) if actual.size else 0.0
+    check(worst <= atol, "%s: max deviation %.3g exceeds %.3g" % (what, worst, atol))
+
+
+class ErrorCatcher:
+    """Collects the ErrorEvent messages of a VTK object (a filter's server-side object)."""
+
+    def __init__(self, vtk_object):
+        self.messages = []
+        vtk_object.AddObserver("ErrorEvent", self._on_error)
+
+    def _on_error(self, caller, event, calldata=None):
+        self.messages.append(str(calldata) if calldata is not None else event)
+
+    from vtkmodules.vtkCommonCore import VTK_STRING
+
+    _on_error.CallDataType = VTK_STRING  # receive the message text, not a pointer
+
+
+def expected_normalization(raw_columns):
+    """Normalise columns with numpy (the oracle): population mean and standard deviation."""
+    import numpy
+
+    stacked = numpy.stack([numpy.asarray(c, dtype=numpy.float64) for c in raw_columns], axis=1)
+    mean = stacked.mean(axis=0)
+    std = stacked.std(axis=0)
+    return (stacked - mean) / std, mean, std
