@@ -75,6 +75,15 @@ class Network {
   // checkpoints and for keeping ranks identical.
   std::vector<std::pair<std::string, Tensor*>> buffers();
 
+  // Call after editing parameter or buffer values other than through an
+  // optimizer step that follows backward() (which the network expects), so
+  // that the next forward re-imports them.
+  void parameters_changed();
+
+  // Restarts the dropout mask sequence (for reproducible runs and gradient
+  // checks).
+  void set_seed(uint64_t seed);
+
   // The spec with the current weights and running statistics, ready to save.
   GraphSpec export_spec() const;
 

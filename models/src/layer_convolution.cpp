@@ -1,0 +1,299 @@
+// Conv and ConvTranspose (oneDNN convolution / deconvolution), optionally with
+// a following BatchNormalization folded into the weights (inference) and a
+// following activation as a post-op.
+#include <cmath>
+#include <stdexcept>
+
+#include "engine_layers.h"
+
+namespace nv::engine {
+
+namespace {
+
+memory::dims minus_one(const std::vector<int64_t>& dilations) {
+  memory::dims result;
+  for (int64_t d : dilations) result.push_back(d - 1);  // oneDNN counts dilation from 0
+  return result;
+}
+
+class ConvolutionLayer : public Layer {
+ public:
+  ConvolutionLayer(const GraphSpec& spec, const NodeSpec& node, const NodeGeometry& geometry, const NodeSpec* batchnorm,
+                   const NodeSpec* activation)
+      : Layer(node, geometry),
+        spec_(spec),
+        batchnorm_(batchnorm),
+        activation_(activation),
+        transposed_(node.op == "ConvTranspose") {}
+
+  std::string output_name() const override {
+    if (activation_) return activation_->outputs[0];
+    if (batchnorm_) return batchnorm_->outputs[0];
+    return node_.outputs[0];
+  }
+
+  void plan_forward(Plan& plan) override {
+    const data_type type = plan.compute_type();
+    const Shape& in = geometry_.input_shapes[0];
+    const Shape& out = geometry_.output_shape;
+    const Tensor& w = plan.state().weights.at(node_.inputs[1]);
+    const int64_t groups = geometry_.groups;
+    const int64_t out_channels = out[1], in_channels = in[1];
+    const Shape kernel(w.shape().begin() + 2, w.shape().end());
+    int64_t kernel_volume = 1;
+    for (int64_t k : kernel) kernel_volume *= k;
+
+    // Weight dims as oneDNN sees them, and the strides of the ONNX layout:
+    // Conv W is (O, I/g, k...), ConvTranspose W is (I, O/g, k...).
+    memory::dims dims, strides;
+    const int64_t o = out_channels / groups, i = in_channels / groups;
+    if (groups > 1)
+      dims = {groups, o, i};
+    else
+      dims = {o, i};
+    for (int64_t k : kernel) dims.push_back(k);
+    {
+      memory::dims kernel_strides;
+      int64_t stride = 1;
+      for (auto it = kernel.rbegin(); it != kernel.rend(); ++it) {
+        kernel_strides.insert(kernel_strides.begin(), stride);
+        stride *= *it;
+      }
+      const int64_t o_stride = transposed_ ? kernel_volume : i * kernel_volume;
+      const int64_t i_stride = transposed_ ? o * kernel_volume : kernel_volume;
+      if (groups > 1)
+        strides = {o * i * kernel_volume, o_stride, i_stride};
+      else
+        strides = {o_stride, i_stride};
+      strides.insert(strides.end(), kernel_strides.begin(), kernel_strides.end());
+    }
+    weights_dims_ = dims;
+    plain_weights_ = memory::desc(dims, data_type::f32, strides);
+    has_bias_ = geometry_.has_bias || batchnorm_ != nullptr;
+    bias_desc_ = has_bias_ ? memory::desc({out_channels}, data_type::f32, format_tag::a) : memory::desc();
+
+    strides_ = to_dims(geometry_.strides);
+    dilations_ = minus_one(geometry_.dilations);
+    pads_begin_ = to_dims(geometry_.pads_begin);
+    pads_end_ = to_dims(geometry_.pads_end);
+
+    dnnl::primitive_attr attr;
+    if (activation_) {
+      dnnl::post_ops ops;
+      float alpha = 0.0f;
+      ops.append_eltwise(1.0f, activation_algorithm(*activation_, false, alpha), alpha, 0.0f);
+      attr.set_post_ops(ops);
+    }
+    const memory::desc src_any = any_desc(in, type), dst_any = any_desc(out, type);
+    const memory::desc weights_any(dims, type, format_tag::any);
+    if (!transposed_) {
+      dnnl::convolution_forward::desc desc(plan.forward_kind(), dnnl::algorithm::convolution_direct, src_any,
+                                           weights_any, bias_desc_, dst_any, strides_, dilations_, pads_begin_,
+                                           pads_end_);
+      conv_pd_ = dnnl::convolution_forward::primitive_desc(desc, attr, plan.engine());
+      src_desc_ = conv_pd_.src_desc();
+      weights_desc_ = conv_pd_.weights_desc();
+      dst_desc_ = conv_pd_.dst_desc();
+      forward_ = dnnl::convolution_forward(conv_pd_);
+    } else {
+      dnnl::deconvolution_forward::desc desc(plan.forward_kind(), dnnl::algorithm::deconvolution_direct, src_any,
+                                             weights_any, bias_desc_, dst_any, strides_, dilations_, pads_begin_,
+                                             pads_end_);
+      deconv_pd_ = dnnl::deconvolution_forward::primitive_desc(desc, attr, plan.engine());
+      src_desc_ = deconv_pd_.src_desc();
+      weights_desc_ = deconv_pd_.weights_desc();
+      dst_desc_ = deconv_pd_.dst_desc();
+      forward_ = dnnl::deconvolution_forward(deconv_pd_);
+    }
+
+    src_ = plan.value_in_layout(node_.inputs[0], src_desc_, node_.name + " input layout");
+    weights_ = plan.allocate(weights_desc_);
+    memory master = plan.master_weight(node_.inputs[1], plain_weights_);
+    if (batchnorm_) {
+      plan_batchnorm_folding(plan, master);
+    } else {
+      plan.add_reorder(plan.import_steps(), master, weights_, node_.name + " weights");
+      if (has_bias_) bias_ = plan.master_weight(node_.inputs[2], bias_desc_);
+    }
+    dst_ = plan.define_value(output_name(), dst_desc_);
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}};
+    if (has_bias_) args[DNNL_ARG_BIAS] = bias_;
+    plan.add_forward(primitive_step(node_.name, forward_, std::move(args)));
+  }
+
+  void plan_backward(Plan& plan) override {
+    const data_type type = plan.compute_type();
+    const Shape& in = geometry_.input_shapes[0];
+    const Shape& out = geometry_.output_shape;
+    const std::string label = node_.name + " backward";
+
+    // Gradient at the convolution's own output (before a fused activation).
+    memory diff_dst_source;
+    if (activation_) {
+      float alpha = 0.0f;
+      const dnnl::algorithm algorithm = activation_algorithm(*activation_, true, alpha);
+      const bool from_dst = algorithm == dnnl::algorithm::eltwise_relu_use_dst_for_bwd ||
+                            algorithm == dnnl::algorithm::eltwise_tanh_use_dst_for_bwd ||
+                            algorithm == dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
+      if (!from_dst) throw std::invalid_argument("node '" + activation_->name + "' cannot be fused for training");
+      dnnl::eltwise_forward::primitive_desc hint(
+          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, algorithm, dst_desc_, alpha, 0.0f),
+          plan.engine());
+      dnnl::eltwise_backward::primitive_desc pd(
+          dnnl::eltwise_backward::desc(algorithm, dst_desc_, dst_desc_, alpha, 0.0f), plan.engine(), hint);
+      diff_dst_source = plan.allocate(dst_desc_);
+      memory diff_out = plan.gradient_in_layout(output_name(), dst_desc_, label);
+      plan.add_backward(
+          primitive_step(activation_->name + " backward", dnnl::eltwise_backward(pd),
+                         {{DNNL_ARG_DIFF_DST, diff_out}, {DNNL_ARG_DST, dst_}, {DNNL_ARG_DIFF_SRC, diff_dst_source}}));
+    } else {
+      diff_dst_source = plan.gradient_in_layout(output_name(), dst_desc_, label);
+    }
+
+    const memory::desc src_any = any_desc(in, type), dst_any = any_desc(out, type);
+    const memory::desc diff_weights_any(weights_dims_, data_type::f32, format_tag::any);
+    const memory::desc weights_any(weights_dims_, type, format_tag::any);
+
+    // Weight gradient.
+    memory::desc bw_src, bw_diff_dst, bw_diff_weights, bw_diff_bias;
+    dnnl::primitive weights_primitive;
+    if (!transposed_) {
+      dnnl::convolution_backward_weights::primitive_desc pd(
+          dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src_any, diff_weights_any,
+                                                   bias_desc_, dst_any, strides_, dilations_, pads_begin_, pads_end_),
+          plan.engine(), conv_pd_);
+      bw_src = pd.src_desc();
+      bw_diff_dst = pd.diff_dst_desc();
+      bw_diff_weights = pd.diff_weights_desc();
+      bw_diff_bias = pd.diff_bias_desc();
+      weights_primitive = dnnl::convolution_backward_weights(pd);
+    } else {
+      dnnl::deconvolution_backward_weights::primitive_desc pd(
+          dnnl::deconvolution_backward_weights::desc(dnnl::algorithm::deconvolution_direct, src_any, diff_weights_any,
+                                                     bias_desc_, dst_any, strides_, dilations_, pads_begin_, pads_end_),
+          plan.engine(), deconv_pd_);
+      bw_src = pd.src_desc();
+      bw_diff_dst = pd.diff_dst_desc();
+      bw_diff_weights = pd.diff_weights_desc();
+      bw_diff_bias = pd.diff_bias_desc();
+      weights_primitive = dnnl::deconvolution_backward_weights(pd);
+    }
+    memory src = in_layout(plan, plan.backward_steps(), src_, bw_src, label + " input layout");
+    memory diff_dst = in_layout(plan, plan.backward_steps(), diff_dst_source, bw_diff_dst, label + " gradient layout");
+    memory gradient_master = plan.master_gradient(node_.inputs[1], plain_weights_);
+    memory diff_weights = bw_diff_weights == plain_weights_ ? gradient_master : plan.allocate(bw_diff_weights);
+    std::unordered_map<int, memory> args = {
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
+    if (has_bias_) {
+      memory bias_master = plan.master_gradient(node_.inputs[2], bias_desc_);
+      args[DNNL_ARG_DIFF_BIAS] = bw_diff_bias == bias_desc_ ? bias_master : plan.allocate(bw_diff_bias);
+      plan.add_backward(primitive_step(label + " weights", weights_primitive, args));
+      if (bw_diff_bias != bias_desc_)
+        plan.add_reorder(plan.backward_steps(), args[DNNL_ARG_DIFF_BIAS], bias_master, label + " bias gradient");
+    } else {
+      plan.add_backward(primitive_step(label + " weights", weights_primitive, args));
+    }
+    if (diff_weights != gradient_master)
+      plan.add_reorder(plan.backward_steps(), diff_weights, gradient_master, label + " weight gradient");
+
+    // Input gradient.
+    const std::string& input = node_.inputs[0];
+    if (!plan.needs_gradient(input)) return;
+    const bool only = plan.gradient_input_only(input);
+    memory::desc bd_diff_src, bd_weights, bd_diff_dst;
+    dnnl::primitive data_primitive;
+    if (!transposed_) {
+      dnnl::convolution_backward_data::primitive_desc pd(
+          dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_any, weights_any, dst_any,
+                                                strides_, dilations_, pads_begin_, pads_end_),
+          plan.engine(), conv_pd_);
+      bd_diff_src = pd.diff_src_desc();
+      bd_weights = pd.weights_desc();
+      bd_diff_dst = pd.diff_dst_desc();
+      data_primitive = dnnl::convolution_backward_data(pd);
+    } else {
+      dnnl::deconvolution_backward_data::primitive_desc pd(
+          dnnl::deconvolution_backward_data::desc(dnnl::algorithm::deconvolution_direct, src_any, weights_any, dst_any,
+                                                  strides_, dilations_, pads_begin_, pads_end_),
+          plan.engine(), deconv_pd_);
+      bd_diff_src = pd.diff_src_desc();
+      bd_weights = pd.weights_desc();
+      bd_diff_dst = pd.diff_dst_desc();
+      data_primitive = dnnl::deconvolution_backward_data(pd);
+    }
+    memory weights = weights_;
+    if (bd_weights != weights_desc_) {
+      weights = plan.allocate(bd_weights);
+      plan.add_reorder(plan.import_steps(), weights_, weights, label + " data weights");
+    }
+    memory data_diff_dst = bd_diff_dst == diff_dst.get_desc()
+                               ? diff_dst
+                               : in_layout(plan, plan.backward_steps(), diff_dst_source, bd_diff_dst,
+                                           label + " data gradient layout", only);
+    Plan::Contribution contribution = plan.begin_contribution(input, bd_diff_src);
+    plan.add_backward(primitive_step(
+        label + " data", data_primitive,
+        {{DNNL_ARG_DIFF_DST, data_diff_dst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, contribution.target}},
+        only));
+    plan.end_contribution(contribution, label);
+  }
+
+ private:
+  // Inference: y = BN(conv(x, W) + b) = conv(x, W*s) + (b - mean)*s + beta
+  // with s = scale / sqrt(var + eps), recomputed whenever weights change.
+  void plan_batchnorm_folding(Plan& plan, const memory& master) {
+    const NodeSpec& bn = *batchnorm_;
+    NetworkState& state = plan.state();
+    const Tensor* w = &state.weights.at(node_.inputs[1]);
+    const Tensor* b = geometry_.has_bias ? &state.weights.at(node_.inputs[2]) : nullptr;
+    const Tensor* gamma = &state.weights.at(bn.inputs[1]);
+    const Tensor* beta = &state.weights.at(bn.inputs[2]);
+    const Tensor* mean = &state.weights.at(bn.inputs[3]);
+    const Tensor* var = &state.weights.at(bn.inputs[4]);
+    const double epsilon = bn.float_attribute("epsilon", 1e-5);
+    folded_weights_ = Tensor(w->shape());
+    folded_bias_ = Tensor({gamma->size()});
+    memory folded(plain_weights_, plan.engine(), folded_weights_.data());
+    bias_ = memory(bias_desc_, plan.engine(), folded_bias_.data());
+    Step fold;
+    fold.label = node_.name + " fold " + bn.name;
+    fold.custom = [this, w, b, gamma, beta, mean, var, epsilon]() {
+      const int64_t channels = gamma->size();
+      const int64_t per_channel = w->size() / channels;
+      for (int64_t c = 0; c < channels; ++c) {
+        const double s = (*gamma)[c] / std::sqrt(static_cast<double>((*var)[c]) + epsilon);
+        const float* from = w->data() + c * per_channel;
+        float* to = folded_weights_.data() + c * per_channel;
+        for (int64_t k = 0; k < per_channel; ++k) to[k] = static_cast<float>(from[k] * s);
+        const double bias = b ? (*b)[c] : 0.0;
+        folded_bias_[c] = static_cast<float>((bias - (*mean)[c]) * s + (*beta)[c]);
+      }
+    };
+    plan.add_import(std::move(fold));
+    (void)master;
+    plan.add_reorder(plan.import_steps(), folded, weights_, node_.name + " weights");
+  }
+
+  const GraphSpec& spec_;
+  const NodeSpec* batchnorm_;
+  const NodeSpec* activation_;
+  bool transposed_;
+  bool has_bias_ = false;
+  memory::dims weights_dims_, strides_, dilations_, pads_begin_, pads_end_;
+  memory::desc plain_weights_, bias_desc_, src_desc_, weights_desc_, dst_desc_;
+  dnnl::convolution_forward::primitive_desc conv_pd_;
+  dnnl::deconvolution_forward::primitive_desc deconv_pd_;
+  dnnl::primitive forward_;
+  memory src_, weights_, bias_, dst_;
+  Tensor folded_weights_, folded_bias_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_convolution_layer(const GraphSpec& spec, const NodeSpec& node, const NodeGeometry& geometry,
+                                              const NodeSpec* batchnorm, const NodeSpec* activation) {
+  if (batchnorm && node.op != "Conv") throw std::logic_error("BatchNormalization folds only into Conv");
+  return std::make_unique<ConvolutionLayer>(spec, node, geometry, batchnorm, activation);
+}
+
+}  // namespace nv::engine
