@@ -10,7 +10,12 @@ the training code.
 import json
 import sys
 
+import warnings
+
 import numpy as np
+
+# SequentialLR steps its schedulers with an explicit epoch, which torch 1.13 flags as deprecated.
+warnings.filterwarnings("ignore", category=UserWarning)
 
 
 def tensor(spec, dtype):

@@ -104,6 +104,8 @@ ThreadGroup::ThreadGroup(int size) : size_(size) {
   for (int r = 0; r < size; ++r) members_.push_back(std::make_unique<Member>(*this, r));
 }
 
+ThreadGroup::~ThreadGroup() = default;
+
 Communicator& ThreadGroup::member(int rank) { return *members_.at(static_cast<size_t>(rank)); }
 
 // Ranks contribute in rank order (each waits for its turn), so the sums are

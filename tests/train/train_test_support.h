@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -37,6 +38,7 @@ double relative_error(double actual, double expected, double floor = 1e-6);
 class ThreadGroup {
  public:
   explicit ThreadGroup(int size);
+  ~ThreadGroup();
   Communicator& member(int rank);
 
  private:
