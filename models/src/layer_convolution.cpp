@@ -81,7 +81,8 @@ class ConvolutionLayer : public Layer {
     if (activation_) {
       dnnl::post_ops ops;
       float alpha = 0.0f;
-      ops.append_eltwise(1.0f, activation_algorithm(*activation_, false, alpha), alpha, 0.0f);
+      const dnnl::algorithm algorithm = activation_algorithm(*activation_, false, alpha);  // sets alpha
+      ops.append_eltwise(1.0f, algorithm, alpha, 0.0f);
       attr.set_post_ops(ops);
     }
     const memory::desc src_any = any_desc(in, type), dst_any = any_desc(out, type);

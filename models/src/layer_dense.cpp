@@ -44,7 +44,8 @@ class DenseLayer : public Layer {
     if (activation_) {
       dnnl::post_ops ops;
       float alpha = 0.0f;
-      ops.append_eltwise(1.0f, activation_algorithm(*activation_, false, alpha), alpha, 0.0f);
+      const dnnl::algorithm algorithm = activation_algorithm(*activation_, false, alpha);  // sets alpha
+      ops.append_eltwise(1.0f, algorithm, alpha, 0.0f);
       attr.set_post_ops(ops);
     }
     dnnl::inner_product_forward::desc desc(plan.forward_kind(), src_desc, memory::desc(dims, type, format_tag::any),

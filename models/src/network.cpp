@@ -22,6 +22,13 @@ Precision precision_from_string(const std::string& name) {
 
 std::string to_string(Precision precision) { return precision == Precision::bf16 ? "bf16" : "f32"; }
 
+bool bf16_supported() {
+  const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+  // ISA values are bit sets of features; bf16 kernels need all of avx512_core's.
+  const int needed = static_cast<int>(dnnl::cpu_isa::avx512_core);
+  return (static_cast<int>(isa) & needed) == needed;
+}
+
 namespace {
 
 double physical_memory_bytes() {
@@ -60,6 +67,7 @@ struct Network::Impl {
   uint64_t parameter_version = 1, statistics_version = 1;
   std::vector<std::string> parameter_names, buffer_names;
   std::set<std::string> no_decay;
+  std::map<std::string, Shape> weight_shapes;
   bool have_forward = false, have_training_forward = false;
   Mode last_mode = Mode::inference;
 
@@ -72,7 +80,19 @@ struct Network::Impl {
                                   gibibytes(available) + " of memory; use a smaller batch or input");
   }
 
+  // Plans hold the weights' layouts: a caller may change values, not shapes.
+  void check_weight_shapes() const {
+    for (const auto& [name, shape] : weight_shapes) {
+      const Tensor& t = state.weights.at(name);
+      if (t.shape() != shape)
+        throw std::invalid_argument("parameter '" + name + "' changed its shape from " + shape_to_string(shape) +
+                                    " to " + shape_to_string(t.shape()) + "; parameters must be edited in place");
+    }
+  }
+
   engine::Plan& plan(Compiled& compiled, Mode mode, bool fuse) {
+    if (compiled.parameter_version != parameter_version || compiled.statistics_version != statistics_version)
+      check_weight_shapes();
     if (!compiled.plan) {
       check_memory(mode == Mode::training ? training_copies : inference_copies,
                    mode == Mode::training ? "training" : "inference");
@@ -111,6 +131,10 @@ struct Network::Impl {
 
 Network::Network(const GraphSpec& spec, int64_t batch, NetworkOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
+  if (options.precision == Precision::bf16 && !bf16_supported())
+    throw std::invalid_argument(
+        "bf16 precision needs a CPU with AVX-512 (oneDNN's bf16 kernels start at avx512_core); this CPU "
+        "offers less: use f32");
   m.geometry = engine::infer_geometry(spec, batch);
   m.spec = spec;
   m.spec.weights.clear();
@@ -125,6 +149,7 @@ Network::Network(const GraphSpec& spec, int64_t batch, NetworkOptions options) :
       const std::string& name = node.inputs[slot];
       if (!seen.insert(name).second) continue;
       m.state.weights[name] = spec.weights.at(name);
+      m.weight_shapes[name] = spec.weights.at(name).shape();
       if (engine::is_trainable_input(node, slot)) {
         m.parameter_names.push_back(name);
         m.state.gradients[name] = Tensor(spec.weights.at(name).shape());

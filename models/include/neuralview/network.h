@@ -21,6 +21,9 @@ enum class Mode { inference, training };
 
 Precision precision_from_string(const std::string& name);  // "f32" | "bf16", throws otherwise
 std::string to_string(Precision precision);
+// Whether this CPU runs oneDNN's bf16 kernels (AVX-512 and up); a bf16
+// Network throws std::invalid_argument where it does not.
+bool bf16_supported();
 
 struct NetworkOptions {
   // bf16 runs convolutions, pooling and dense layers in bf16 with f32 master
