@@ -188,10 +188,20 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
   const int64_t wanted_master = std::max<int64_t>(local_batch, 1);
   if (wanted_master != master_batch || (has_dropout && step == 0)) drop_networks();
   master_batch = wanted_master;
-  double fresh_networks = networks.empty() ? 1.0 : 0.0;
-  network_for(master_batch, network_seed(options.seed, epoch, rank));
-  comm.allreduce_max(&fresh_networks, 1);  // a collective decision: any new network takes process 0's weights
-  if (fresh_networks > 0) broadcast_weights();
+  // Collective decisions: a failure to build anywhere stops every process,
+  // and any new network takes process 0's weights.
+  double build_state[2] = {networks.empty() ? 1.0 : 0.0, 0.0};
+  std::exception_ptr build_failure;
+  try {
+    network_for(master_batch, network_seed(options.seed, epoch, rank));
+  } catch (...) {
+    build_failure = std::current_exception();
+    build_state[1] = 1;
+  }
+  comm.allreduce_max(build_state, 2);
+  if (build_failure) std::rethrow_exception(build_failure);
+  if (build_state[1] > 0) throw std::runtime_error("building the network failed on another process");
+  if (build_state[0] > 0) broadcast_weights();
   int64_t networks_epoch = epoch;
 
   const Shape output_shape = master().network->output_shape();

@@ -358,6 +358,33 @@ TEST(Trainer, RanksAgreeWithSmallerLocalBatches) {
   expect_same_history(histories[0], histories[1]);
 }
 
+TEST(Trainer, AnErrorOnOneRankStopsEveryRank) {
+  // Rank 1 holds a label outside the classes; rank 0's data is fine. Both
+  // must return with an exception instead of waiting in a collective.
+  const InMemoryDataset good = test::blob_ring_images(12, 40);
+  Tensor bad_labels({12}, 0.0f);
+  bad_labels[5] = 7;
+  const InMemoryDataset bad(test::blob_ring_images(12, 41).inputs(), bad_labels);
+  TrainingOptions o = classification_options();
+  o.validation_fraction = 0;
+  test::ThreadGroup group(2);
+  std::vector<std::string> errors(2);
+  std::vector<std::thread> threads;
+  const GraphSpec spec = plain_network(false);
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        Trainer trainer(spec, o, group.member(r));
+        trainer.fit(r == 0 ? good : bad);
+      } catch (const std::exception& e) {
+        errors[static_cast<size_t>(r)] = e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_NE(errors[1].find("target value 7"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[0].find("another process"), std::string::npos) << errors[0];
+}
+
 TEST(Trainer, BadInputIsReportedClearly) {
   SerialCommunicator comm;
   const GraphSpec spec = build_preset("classifier-small", {1, 16, 16}, 2, 1);

@@ -120,7 +120,10 @@ class Trainer {
   // off) up to options.epochs, and returns the whole history. Collective:
   // every process calls it with its local samples. Throws
   // std::invalid_argument when sample shapes do not fit the network or the
-  // loss, and std::runtime_error when the loss becomes NaN or infinite.
+  // loss, and std::runtime_error when the loss becomes NaN or infinite. An
+  // error on one process (a bad target value, a failing Dataset::load) is
+  // raised on every process, so none is left waiting in a collective.
+  // Callbacks must not throw. After an exception, continue from a checkpoint.
   std::vector<EpochRecord> fit(const Dataset& data, const TrainingCallbacks& callbacks = {});
 
   // The weights of the completed epoch with the lowest validation loss (or
@@ -135,7 +138,9 @@ class Trainer {
   void save_checkpoint(const std::string& path) const;
   // Every process reads the file. Throws std::runtime_error for an unreadable
   // or corrupt file and std::invalid_argument when it does not belong to this
-  // model and these options (names the mismatch).
+  // model and these options (names the mismatch: seed, batch size, validation
+  // fraction, optimizer, loss, task, precision, weight names and shapes; the
+  // number of processes only for a checkpoint taken inside an epoch).
   void load_checkpoint(const std::string& path);
 
   // "", or why the last fit returned: "completed", "cancelled ...", "time limit ...".
