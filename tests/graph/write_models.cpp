@@ -28,6 +28,19 @@ nv::GraphSpec every_op_network() {
   return spec;
 }
 
+// Spatial output, so that every decoder operation shows in the result.
+nv::GraphSpec decoder_network() {
+  nv::GraphBuilder b({2, 6, 10}, 5);
+  const std::string features = b.relu(b.conv(b.input(), 4, 3, 1, 1));
+  const std::string low = b.max_pool(features, 2);
+  const std::string x =
+      b.concat({b.conv_transpose(low, 3, 2, 2), b.upsample(low, "nearest", 2), b.upsample(low, "linear", 2), features});
+  nv::GraphSpec spec = b.build(b.sigmoid(b.leaky_relu(b.avg_pool(x, 3, 1, 1), 0.2)));
+  spec.name = "decoder-ops";
+  spec.metadata.task = "segmentation";
+  return spec;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -39,6 +52,7 @@ int main(int argc, char** argv) {
     const std::filesystem::path dir = argv[1];
     std::filesystem::create_directories(dir);
     nv::save_onnx(every_op_network(), (dir / "every-op.onnx").string());
+    nv::save_onnx(decoder_network(), (dir / "decoder-ops.onnx").string());
     nv::save_onnx(nv::build_preset("climseg", {16, 16, 24}, 3, 1), (dir / "climseg.onnx").string());
     nv::save_onnx(nv::build_preset("cosmoflow", {4, 16, 16, 16}, 4, 1), (dir / "cosmoflow.onnx").string());
     nv::save_onnx(nv::build_preset("hepcnn", {3, 16, 16}, 2, 1), (dir / "hepcnn.onnx").string());
@@ -47,7 +61,7 @@ int main(int argc, char** argv) {
     nv::save_onnx(nv::build_preset("segnet-small", {4, 8, 8}, 3, 1), (dir / "segnet-small.onnx").string());
     nv::save_onnx(nv::build_preset("classifier-small", {3, 8, 8}, 5, 1), (dir / "classifier-small.onnx").string());
     nv::save_onnx(nv::build_preset("regressor-small", {2, 4, 4, 4}, 3, 1), (dir / "regressor-small.onnx").string());
-    std::printf("wrote 9 models to %s\n", argv[1]);
+    std::printf("wrote 10 models to %s\n", argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

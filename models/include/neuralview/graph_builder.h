@@ -66,7 +66,8 @@ class GraphBuilder {
                              int64_t pad = 0, int64_t output_padding = 0, bool bias = true,
                              const std::string& name = "");
 
-  // Pooling; stride 0 means stride = kernel.
+  // Pooling; stride 0 means stride = kernel. Average pooling leaves padding
+  // out of the average (ONNX's default; PyTorch's count_include_pad=False).
   std::string max_pool(const std::string& x, int64_t kernel, int64_t stride = 0, int64_t pad = 0,
                        const std::string& name = "");
   std::string avg_pool(const std::string& x, int64_t kernel, int64_t stride = 0, int64_t pad = 0,
