@@ -235,7 +235,10 @@ GraphSpec build_from_layers(const json& doc, const Shape& input_shape, int64_t o
       throw std::invalid_argument(prefix + ": 'output' names '" + output + "', which is not a layer");
   }
   GraphSpec spec = b.build(output);
-  spec.metadata.extra["architecture"] = "json";
+  // The definition travels with the model, so a saved file says how it was built.
+  spec.metadata.extra["architecture"] =
+      doc.contains("name") && doc.at("name").is_string() ? doc.at("name").get<std::string>() : std::string("json");
+  spec.metadata.extra["architecture_json"] = doc.dump();
   return spec;
 }
 

@@ -21,6 +21,7 @@ TEST(ArchitectureJson, UNetWithSkipBuildsAndValidates) {
   const GraphSpec spec = load_architecture_json((test::data_dir() / "tiny_unet.json").string(), {4, 16, 24}, 2, 3);
   EXPECT_NO_THROW(spec.validate());
   EXPECT_EQ(spec.name, "tiny-unet");
+  EXPECT_EQ(spec.metadata.extra.at("architecture"), "tiny-unet");
   EXPECT_EQ(spec.metadata.task, "segmentation");
   EXPECT_EQ(spec.metadata.class_names, (std::vector<std::string>{"background", "cyclone"}));
   EXPECT_EQ(test::ops_of(spec), (std::vector<std::string>{"Conv", "BatchNormalization", "Relu", "MaxPool", "Conv",
@@ -52,6 +53,11 @@ TEST(ArchitectureJson, ResidualAdditionAndDenseHead) {
   EXPECT_EQ(infer_shapes(spec).at(spec.output_name), (Shape{4}));
   EXPECT_EQ(spec.nodes[3].inputs, (std::vector<std::string>{"input", "b"}));
   EXPECT_EQ(spec.metadata.extra.at("architecture"), "json");
+  // The recorded definition rebuilds the same network.
+  const GraphSpec again =
+      load_architecture_json_from_string(spec.metadata.extra.at("architecture_json"), {3, 6, 6}, 4, 1);
+  EXPECT_EQ(test::ops_of(again), test::ops_of(spec));
+  for (const auto& [name, tensor] : spec.weights) EXPECT_EQ(again.weights.at(name).values(), tensor.values());
 }
 
 TEST(ArchitectureJson, PresetShortcutEqualsThePreset) {

@@ -20,6 +20,7 @@ import sys
 import warnings
 
 import numpy as np
+import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -333,6 +334,103 @@ class CeilPool(nn.Module):
         return F.max_pool2d(x, 2, ceil_mode=True)
 
 
+IR_VERSION_OF_OPSET = {7: 3, 9: 4, 10: 5, 11: 6, 13: 7, 17: 8}
+
+
+def handmade(outdir, stem, opset, nodes, initializers, x, y=None, batch_dim="N", extra=None, check=True):
+    """A model written with onnx.helper for paths torch 1.13 does not export; y is computed with numpy/torch."""
+    from onnx import TensorProto, helper, numpy_helper
+    inp = helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch_dim] + list(x.shape[1:]))
+    out_shape = y.shape if y is not None else x.shape
+    out = helper.make_tensor_value_info("output", TensorProto.FLOAT, [batch_dim] + list(out_shape[1:]))
+    graph = helper.make_graph(nodes, stem, [inp], [out],
+                              initializer=[numpy_helper.from_array(np.asarray(a), n) for n, a in initializers])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="handmade")
+    model.ir_version = IR_VERSION_OF_OPSET[opset]
+    if check:
+        onnx.checker.check_model(model)
+    onnx.save(model, os.path.join(outdir, stem + ".onnx"))
+    entry = {"name": stem, "file": stem + ".onnx", "opset": opset, "weights": write_blob(outdir, stem + ".weights.bin", []),
+             "input": write_blob(outdir, stem + ".input.bin", [("input", x)])}
+    if y is not None:
+        entry["output"] = write_blob(outdir, stem + ".output.bin", [("output", y)])
+    entry.update(extra or {})
+    return entry
+
+
+def handmade_models(outdir):
+    """Opset-specific forms: Upsample (7, 9), auto_pad, Gemm transB=0, old Softmax, static-batch Reshape, ..."""
+    from onnx import helper
+    rng = np.random.default_rng(5)
+    f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    x = f32(2, 2, 3, 4)
+    up = x.repeat(2, axis=2).repeat(2, axis=3)
+    entries = [
+        handmade(outdir, "handmade_upsample_opset7", 7,
+                 [helper.make_node("Upsample", ["input"], ["output"], scales=[1.0, 1.0, 2.0, 2.0], mode="nearest")],
+                 [], x, up, extra={"expect_ops": ["Resize"]}),
+        handmade(outdir, "handmade_upsample_opset9", 9,
+                 [helper.make_node("Upsample", ["input", "scales"], ["output"], mode="nearest")],
+                 [("scales", np.array([1, 1, 2, 2], np.float32))], x, up, extra={"expect_ops": ["Resize"]}),
+        handmade(outdir, "handmade_upsample_linear_opset9", 9,
+                 [helper.make_node("Upsample", ["input", "scales"], ["output"], mode="linear")],
+                 [("scales", np.array([1, 1, 2, 2], np.float32))], x, extra={"expect_error": "half-pixel"}),
+    ]
+    # Conv with auto_pad SAME_UPPER and an even kernel width: pads H 1/1, W 0/1.
+    w, b = f32(3, 2, 3, 2), f32(3)
+    y = F.conv2d(F.pad(torch.from_numpy(x), (0, 1, 1, 1)), torch.from_numpy(w), torch.from_numpy(b)).numpy()
+    entries.append(handmade(outdir, "handmade_conv_same_upper_opset13", 13,
+                            [helper.make_node("Conv", ["input", "w", "b"], ["output"], auto_pad="SAME_UPPER")],
+                            [("w", w), ("b", b)], x, y,
+                            extra={"expect_ops": ["Conv"], "expect_attributes": {"Conv": {"pads": [1, 0, 1, 1]}}}))
+    # Flatten -> Gemm with transB = 0 (weight stored (in, out)) -> Softmax(axis 1) at opset 11 on a flat tensor.
+    gw, gc = f32(24, 5), f32(5)
+    logits = x.reshape(2, -1) @ gw + gc
+    soft = np.exp(logits - logits.max(1, keepdims=True))
+    soft /= soft.sum(1, keepdims=True)
+    entries.append(handmade(outdir, "handmade_gemm_softmax_opset11", 11,
+                            [helper.make_node("Flatten", ["input"], ["flat"], axis=1),
+                             helper.make_node("Gemm", ["flat", "gw", "gc"], ["logits"], transB=0),
+                             helper.make_node("Softmax", ["logits"], ["output"], axis=1)],
+                            [("gw", gw), ("gc", gc)], x, soft.astype(np.float32),
+                            extra={"expect_ops": ["Flatten", "Gemm", "Softmax"]}))
+    # Softmax(axis 1) on a 4-D tensor before opset 13 normalises over C, H and W together: not the channel softmax.
+    entries.append(handmade(outdir, "handmade_softmax_spatial_opset11", 11,
+                            [helper.make_node("Softmax", ["input"], ["output"], axis=1)], [], x,
+                            extra={"expect_error": "normalises over axes 1 to 3"}))
+    # Reshape to a constant (2, -1) with a fixed batch of 2 is a Flatten; a weight from a Constant node;
+    # Identity of an initializer; Dropout with the ratio attribute (opset 10) and an unused mask.
+    cw = f32(4, 2, 1, 1)
+    y = np.einsum("oc,nchw->nohw", cw[:, :, 0, 0], x).reshape(2, -1)
+    entries.append(handmade(outdir, "handmade_reshape_constant_opset10", 10,
+                            [helper.make_node("Constant", [], ["cw"], value=onnx.numpy_helper.from_array(cw, "cw")),
+                             helper.make_node("Conv", ["input", "cw"], ["conv"], kernel_shape=[1, 1]),
+                             helper.make_node("Identity", ["shape"], ["shape_copy"]),
+                             helper.make_node("Reshape", ["conv", "shape_copy"], ["flat"]),
+                             helper.make_node("Dropout", ["flat"], ["output", "mask"], ratio=0.4)],
+                            [("shape", np.array([2, -1], np.int64))], x, y.astype(np.float32), batch_dim=2,
+                            extra={"expect_ops": ["Conv", "Flatten", "Dropout"],
+                                   "expect_attributes": {"Dropout": {"ratio": 0.4}}}))
+    # A zero Pad before MaxPool cannot be folded (MaxPool pads with -inf).
+    entries.append(handmade(outdir, "handmade_pad_maxpool_opset13", 13,
+                            [helper.make_node("Pad", ["input", "pads"], ["padded"]),
+                             helper.make_node("MaxPool", ["padded"], ["output"], kernel_shape=[2, 2])],
+                            [("pads", np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64))], x,
+                            extra={"expect_error": "can only be folded"}))
+    # Two graph inputs.
+    from onnx import TensorProto
+    graph = helper.make_graph([helper.make_node("Add", ["input", "other"], ["output"])], "two_inputs",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 2, 3, 4]),
+                               helper.make_tensor_value_info("other", TensorProto.FLOAT, ["N", 2, 3, 4])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 2, 3, 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.save(model, os.path.join(outdir, "handmade_two_inputs_opset13.onnx"))
+    entries.append({"name": "handmade_two_inputs_opset13", "file": "handmade_two_inputs_opset13.onnx", "opset": 13,
+                    "expect_error": "more than one graph input"})
+    return entries
+
+
 def main():
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
@@ -414,6 +512,8 @@ def main():
                               training=torch.onnx.TrainingMode.TRAINING,
                               extra={"expect_ops": ["Conv", "Dropout"],
                                      "expect_attributes": {"Dropout": {"ratio": 0.3}}, "random_output": True}))
+
+    exports += handmade_models(outdir)
 
     with open(os.path.join(outdir, "reference.json"), "w") as f:
         json.dump(reference, f, indent=1)

@@ -43,6 +43,9 @@
 // "filters" and "units" may be the string "outputs", which stands for the
 // `outputs` argument (the number of classes or targets).
 //
+// A network from "layers" records metadata.extra["architecture"] (its "name",
+// or "json") and extra["architecture_json"] (the whole definition, compact).
+//
 // Errors are std::invalid_argument naming the source, the layer
 // ("layers[3] ('enc2', conv)") and the problem: malformed JSON (with line and
 // column), unknown types or keys, wrong value types, undefined inputs, shape
