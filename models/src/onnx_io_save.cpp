@@ -77,7 +77,7 @@ class OnnxWriter {
     opset->set_domain("");
     opset->set_version(kOpset);
     onnx::GraphProto& graph = *model.mutable_graph();
-    graph.set_name(spec_.name);
+    graph.set_name(spec_.name.empty() ? "network" : spec_.name);  // ONNX requires a graph name
     set_value_info(spec_.input_name, spec_.input_shape, *graph.add_input());
     set_value_info(spec_.output_name, shapes_.at(spec_.output_name), *graph.add_output());
     for (const auto& [name, tensor] : spec_.weights)

@@ -250,6 +250,18 @@ class Upsample(nn.Module):
         return self.up(self.conv(x))
 
 
+class UpsampleToSize(nn.Module):
+    """F.interpolate with an output size: the exporter computes Resize's sizes from Shape at run time."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return F.interpolate(y, size=(y.shape[2] * 2, y.shape[3] * 2), mode="nearest")
+
+
 class PadConv(nn.Module):
     def __init__(self):
         super().__init__()
@@ -481,6 +493,8 @@ def main():
          {"expect_ops": ["Conv", "Resize"], "expect_attributes": {"Resize": {"mode": "nearest", "nv_scale": 3}}}),
         ("upsample_bilinear", Upsample("bilinear", 2), [3, 4, 5],
          {"expect_ops": ["Conv", "Resize"], "expect_attributes": {"Resize": {"mode": "linear", "nv_scale": 2}}}),
+        ("upsample_size", UpsampleToSize(), [3, 4, 5],
+         {"expect_ops": ["Conv", "Resize"], "expect_attributes": {"Resize": {"mode": "nearest", "nv_scale": 2}}}),
         ("pad_conv", PadConv(), [3, 6, 7],
          {"expect_ops": ["Conv"], "expect_attributes": {"Conv": {"pads": [2, 1, 2, 1]}}}),
         ("avgpool_pad", AvgPoolPad(), [3, 6, 7],
