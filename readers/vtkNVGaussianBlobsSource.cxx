@@ -11,6 +11,7 @@
 #include "vtkImageData.h"
 #include "vtkInformation.h"
 #include "vtkInformationVector.h"
+#include "vtkIntArray.h"
 #include "vtkObjectFactory.h"
 #include "vtkPointData.h"
 #include "vtkStreamingDemandDrivenPipeline.h"
@@ -85,8 +86,11 @@ int vtkNVGaussianBlobsSource::RequestData(vtkInformation*, vtkInformationVector*
   for (int a = 1; a < spatialDims; ++a) smallest = std::min<double>(smallest, this->Dimensions[a] - 1);
   smallest = std::max(smallest, 1.0);  // a single point along an axis must not give zero radii
   const uint64_t base = mix(static_cast<uint64_t>(this->Seed) * 1000003ULL + static_cast<uint64_t>(step));
-  std::vector<Blob> blobs(this->NumberOfBlobs);
-  for (int b = 0; b < this->NumberOfBlobs; ++b) {
+  const int count = this->RandomBlobCount
+                        ? static_cast<int>(mix(base ^ 0xb10bULL) % static_cast<uint64_t>(this->NumberOfBlobs + 1))
+                        : this->NumberOfBlobs;
+  std::vector<Blob> blobs(count);
+  for (int b = 0; b < count; ++b) {
     for (int a = 0; a < 3; ++a)
       blobs[b].center[a] = a < spatialDims ? unit_uniform(base ^ mix(4 * b + a)) * (this->Dimensions[a] - 1) : 0.0;
     // Radii vary by +-30 % around the requested size.
@@ -139,6 +143,10 @@ int vtkNVGaussianBlobsSource::RequestData(vtkInformation*, vtkInformationVector*
     radii->InsertNextValue(blob.radius);
   }
   output->GetFieldData()->AddArray(centers);
+  auto blobCount = vtkSmartPointer<vtkIntArray>::New();
+  blobCount->SetName("BlobCount");
+  blobCount->InsertNextValue(count);
+  output->GetFieldData()->AddArray(blobCount);
   output->GetFieldData()->AddArray(radii);
   return 1;
 }
@@ -150,4 +158,5 @@ void vtkNVGaussianBlobsSource::PrintSelf(ostream& os, vtkIndent indent) {
   os << indent << "Seed: " << this->Seed << "\n" << indent << "NumberOfBlobs: " << this->NumberOfBlobs << "\n";
   os << indent << "BlobRadius: " << this->BlobRadius << "\n" << indent << "NoiseLevel: " << this->NoiseLevel << "\n";
   os << indent << "NumberOfTimeSteps: " << this->NumberOfTimeSteps << "\n";
+  os << indent << "RandomBlobCount: " << this->RandomBlobCount << "\n";
 }

@@ -9,8 +9,8 @@
  * - `Temperature`: 280 K plus 20 K per unit of blob signal plus a linear
  *   gradient along x, a second channel on another physical scale;
  * - `BlobLabel` (unsigned char): 1 within one blob radius of a centre, else 0.
- * Field data: `BlobCenters` (one tuple per blob, in world coordinates) and
- * `BlobRadii`.
+ * Field data: `BlobCenters` (one tuple per blob, in world coordinates),
+ * `BlobRadii` and `BlobCount`.
  *
  * Every time step is an independent field drawn from (Seed, step). Values
  * depend only on global point indices, so any piece decomposition (MPI
@@ -48,6 +48,13 @@ class NEURALVIEWREADERS_EXPORT vtkNVGaussianBlobsSource : public vtkImageAlgorit
   vtkSetClampMacro(NoiseLevel, double, 0.0, 100.0);
   vtkGetMacro(NoiseLevel, double);
 
+  /// When on, each time step has a random number of blobs between 0 and
+  /// NumberOfBlobs (stored as field data `BlobCount`): a per-sample class or
+  /// regression target. Default off.
+  vtkSetMacro(RandomBlobCount, bool);
+  vtkGetMacro(RandomBlobCount, bool);
+  vtkBooleanMacro(RandomBlobCount, bool);
+
   /// Number of time steps (independent fields) at times 0, 1, 2, ... Default 1.
   vtkSetClampMacro(NumberOfTimeSteps, int, 1, 1000000);
   vtkGetMacro(NumberOfTimeSteps, int);
@@ -69,6 +76,7 @@ class NEURALVIEWREADERS_EXPORT vtkNVGaussianBlobsSource : public vtkImageAlgorit
   double BlobRadius = 0.08;
   double NoiseLevel = 0.1;
   int NumberOfTimeSteps = 1;
+  bool RandomBlobCount = false;
 };
 
 #endif

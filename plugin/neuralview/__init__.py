@@ -53,3 +53,52 @@ def channel_statistics(normalize_filter):
             key.lower(): table.GetColumnByName(key).GetValue(row)
             for key in ("Mean", "StdDev", "Minimum", "Maximum", "Count")}
     return result
+
+
+_TASKS = {"segmentation": 0, "classification": 1, "regression": 2, "autoencoder": 3}
+
+
+def train(input, arrays, label=None, task="segmentation", model_file="", epochs=10, **properties):
+    """Train a network on `input` and return the TrainNetwork filter (already run).
+
+    arrays     -- names of the point/cell arrays that become channels, in order
+    label      -- per-pixel class array (segmentation) or field-data array per sample
+                  (classification: class id; regression: target values); None for autoencoders
+    task       -- "segmentation", "classification", "regression" or "autoencoder"
+    model_file -- where the ONNX model is written
+    Other keyword arguments set TrainNetwork properties (Architecture, BatchSize,
+    LearningRate, CropSize, Seed, TimeLimit, ...). The history table is the
+    filter's output; fetch it with history(filter).
+    """
+    if isinstance(arrays, str):
+        arrays = [arrays]
+    if task.lower() not in _TASKS:
+        raise ValueError("task must be one of %s, not %r" % (sorted(_TASKS), task))
+    f = _sm.filters.TrainNetwork(Input=input, InputArrays=list(arrays), LabelArray=label or "",
+                                 ModelFile=model_file, Epochs=epochs, **properties)
+    f.Task = _TASKS[task.lower()]
+    _sm.ProxyManager().RegisterProxy("sources", "TrainNetwork%d" % f.GetGlobalID(), f)
+    f.UpdatePipeline()
+    _simple.SetActiveSource(f)
+    return f
+
+
+def apply(input, model_file, channel_mapping=None, **properties):
+    """Apply an ONNX model to `input`; returns the ApplyNetwork filter.
+
+    channel_mapping -- dict {model channel: array name} for arrays named differently,
+                       e.g. {"TMQ": "IWV"}
+    """
+    entries = ["%s=%s" % kv for kv in (channel_mapping or {}).items()]
+    f = _sm.filters.ApplyNetwork(Input=input, ModelFile=model_file, ChannelMapping=entries, **properties)
+    _sm.ProxyManager().RegisterProxy("sources", "ApplyNetwork%d" % f.GetGlobalID(), f)
+    _simple.SetActiveSource(f)
+    return f
+
+
+def history(train_filter):
+    """The training history of a TrainNetwork filter as {column: [values per epoch]}."""
+    train_filter.UpdatePipeline()
+    table = _sm.Fetch(train_filter)
+    return {table.GetColumnName(c): [table.GetColumn(c).GetValue(r) for r in range(table.GetNumberOfRows())]
+            for c in range(table.GetNumberOfColumns())}

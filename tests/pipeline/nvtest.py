@@ -68,3 +68,16 @@ def expected_normalization(raw_columns):
     mean = stacked.mean(axis=0)
     std = stacked.std(axis=0)
     return (stacked - mean) / std, mean, std
+
+
+def onnx_summary(path):
+    """Metadata, ops and weight hashes of an ONNX file, read by python3-onnx in a separate process
+    after onnx.checker.check_model(full_check=True) accepted it."""
+    import json
+    import subprocess
+
+    oracle = os.environ.get("NEURALVIEW_ORACLE_PYTHON") or "/usr/bin/python3"
+    script = os.path.join(SOURCE_DIR, "tests", "pipeline", "onnx_summary.py")
+    done = subprocess.run([oracle, script, path], capture_output=True, text=True)
+    check(done.returncode == 0, "onnx could not read or check %s: %s" % (path, done.stderr[-2000:]))
+    return json.loads(done.stdout)

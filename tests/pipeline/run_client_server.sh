@@ -19,7 +19,7 @@ export DISPLAY=":$display_number"
 unset XAUTHORITY
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-"$mpirun" --allow-run-as-root --oversubscribe --mca btl self,vader --bind-to none -np 2 \
+OMP_NUM_THREADS=1 "$mpirun" --allow-run-as-root --oversubscribe --mca btl self,vader --bind-to none -np 2 \
   -x OMP_NUM_THREADS -x NEURALVIEW_PLUGIN -x DISPLAY \
   "$pvserver" --server-port="$port" >"$log" 2>&1 &
 server=$!

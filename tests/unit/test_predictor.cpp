@@ -1,0 +1,113 @@
+// Tiled inference must equal one pass over the whole field, and the model's
+// normalisation must be applied exactly once.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "neuralview/graph_analysis.h"
+#include "neuralview/predictor.h"
+#include "neuralview/presets.h"
+
+namespace {
+
+nv::Tensor random_field(nv::Shape shape, uint32_t seed, float offset = 0.0f, float scale = 1.0f) {
+  nv::Tensor t(std::move(shape));
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (int64_t i = 0; i < t.size(); ++i) t[i] = offset + scale * dist(rng);
+  return t;
+}
+
+double max_relative_difference(const nv::Tensor& a, const nv::Tensor& b) {
+  double worst = 0, scale = 1e-12;
+  for (int64_t i = 0; i < b.size(); ++i) scale = std::max(scale, static_cast<double>(std::fabs(b[i])));
+  for (int64_t i = 0; i < a.size(); ++i) worst = std::max(worst, static_cast<double>(std::fabs(a[i] - b[i])));
+  return worst / scale;
+}
+
+TEST(GraphAnalysis, ClimsegGeometry) {
+  const nv::GraphSpec spec = nv::build_preset("climseg", {16, 32, 48}, 3, 1);
+  const nv::SpatialGeometry g = nv::analyse_spatial_geometry(spec);
+  EXPECT_EQ(g.downsampling, 4);  // two 2x2 max-pools
+  EXPECT_TRUE(g.dense_output);
+  // Ten 3x3 convolutions at strides 1,1,2,2,4,4,2,2,1,1 reach 1+1+2+2+4+4+2+2+1+1 = 20
+  // pixels; the 2x2 pools add 1+2 and the 2x2 transposed convolutions 2+1: 26.
+  EXPECT_EQ(g.receptive_radius, 26);
+  const nv::GraphSpec hep = nv::build_preset("hepcnn", {3, 64, 64}, 2, 1);
+  EXPECT_FALSE(nv::analyse_spatial_geometry(hep).dense_output);
+}
+
+TEST(Predictor, TiledEqualsWholeField2D) {
+  nv::GraphSpec spec = nv::build_preset("climseg", {4, 64, 96}, 3, 7);
+  nv::Predictor predictor(spec);
+  const nv::Tensor field = random_field({4, 64, 96}, 3);
+  const nv::Tensor whole = predictor.predict_field(field);
+  nv::FieldPredictionOptions tiled;
+  tiled.tile_size = 24;  // 3 x 4 tiles with halos
+  const nv::Tensor stitched = predictor.predict_field(field, tiled);
+  ASSERT_EQ(whole.shape(), stitched.shape());
+  // Same arithmetic on the same inputs; only the blocking of different-size
+  // primitives may reorder float sums (~1e-6 relative).
+  EXPECT_LT(max_relative_difference(stitched, whole), 1e-4);
+  // A halo too small to cover the receptive field must visibly differ, or
+  // the test above would prove nothing.
+  tiled.halo = 0;
+  EXPECT_GT(max_relative_difference(predictor.predict_field(field, tiled), whole), 1e-3);
+}
+
+TEST(Predictor, TiledEqualsWholeField3D) {
+  nv::GraphSpec spec = nv::build_preset("autoencoder3d", {2, 16, 16, 16}, 2, 5);
+  nv::Predictor predictor(spec);
+  const nv::Tensor field = random_field({2, 32, 16, 32}, 9);
+  const nv::Tensor whole = predictor.predict_field(field);
+  nv::FieldPredictionOptions tiled;
+  tiled.tile_size = 8;
+  EXPECT_LT(max_relative_difference(predictor.predict_field(field, tiled), whole), 1e-4);
+}
+
+TEST(Predictor, AppliesStoredNormalisation) {
+  nv::GraphSpec spec = nv::build_preset("segnet-small", {2, 32, 32}, 2, 3);
+  nv::Predictor plain(spec);
+  spec.metadata.channel_mean = {100.0, -5.0};
+  spec.metadata.channel_stddev = {10.0, 2.0};
+  nv::Predictor normalising(spec);
+  const nv::Tensor standard = random_field({2, 32, 32}, 4);
+  nv::Tensor raw = standard;
+  for (int64_t i = 0; i < 32 * 32; ++i) {
+    raw[i] = 100.0f + 10.0f * standard[i];
+    raw[32 * 32 + i] = -5.0f + 2.0f * standard[32 * 32 + i];
+  }
+  EXPECT_LT(max_relative_difference(normalising.predict_field(raw), plain.predict_field(standard)), 1e-5);
+}
+
+TEST(Predictor, RejectsBadFields) {
+  nv::Predictor predictor(nv::build_preset("segnet-small", {2, 32, 32}, 2, 3));
+  EXPECT_THAT(
+      [&] {
+        predictor.predict_field(random_field({3, 32, 32}, 1));
+      },
+      ::testing::ThrowsMessage<std::invalid_argument>(::testing::HasSubstr("takes 2 channels, got 3")));
+  nv::Tensor nan_field = random_field({2, 32, 32}, 1);
+  nan_field[17] = std::nanf("");
+  EXPECT_THAT([&] { predictor.predict_field(nan_field); },
+              ::testing::ThrowsMessage<std::invalid_argument>(::testing::HasSubstr("NaN")));
+  EXPECT_THAT(
+      [&] {
+        predictor.predict_field(random_field({2, 31, 32}, 1));
+      },
+      ::testing::ThrowsMessage<std::invalid_argument>(::testing::HasSubstr("downsampling factor")));
+}
+
+TEST(Predictor, SoftmaxSumsToOne) {
+  nv::Tensor logits({3, 2}, std::vector<float>{1, 0, 2, 0, 3, 0});
+  nv::Tensor p = nv::softmax_over_first_axis(logits);
+  // Column 0: softmax(1,2,3); column 1: uniform.
+  const double z = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
+  EXPECT_NEAR(p[0], std::exp(1.0) / z, 1e-6);
+  EXPECT_NEAR(p[4], std::exp(3.0) / z, 1e-6);
+  EXPECT_NEAR(p[1], 1.0 / 3.0, 1e-6);
+}
+
+}  // namespace
