@@ -60,6 +60,28 @@ Plan::~Plan() = default;
 
 data_type Plan::compute_type() const { return config_.precision == Precision::bf16 ? data_type::bf16 : data_type::f32; }
 
+memory::desc Plan::convolution_desc(const Shape& shape, data_type type) const {
+  if (shape.size() == 5 && !bf16_supported()) return memory::desc(to_dims(shape), type, format_tag::acdeb);
+  return any_desc(shape, type);
+}
+
+dnnl::primitive_attr Plan::attributes() const {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void Plan::bind_scratchpad(Step& step) {
+  if (step.custom || step.args.count(DNNL_ARG_SCRATCHPAD)) return;
+  const_dnnl_primitive_desc_t pd = nullptr;
+  dnnl::error::wrap_c_api(dnnl_primitive_get_primitive_desc(step.primitive.get(), &pd), "primitive descriptor");
+  const dnnl_memory_desc_t* md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  if (!md || md->ndims == 0) return;
+  const memory::desc desc(*md);
+  if (desc.get_size() == 0) return;
+  step.args[DNNL_ARG_SCRATCHPAD] = scratch(desc, 2);
+}
+
 dnnl::prop_kind Plan::forward_kind() const {
   return training() ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
 }
@@ -108,17 +130,27 @@ memory Plan::value_in_layout(const std::string& name, const memory::desc& wanted
   return converted;
 }
 
-void Plan::add_forward(Step step) { forward_steps_.push_back(std::move(step)); }
-void Plan::add_backward(Step step) { backward_steps_.push_back(std::move(step)); }
-void Plan::add_import(Step step) { import_steps_.push_back(std::move(step)); }
+void Plan::add_forward(Step step) {
+  bind_scratchpad(step);
+  forward_steps_.push_back(std::move(step));
+}
+void Plan::add_backward(Step step) {
+  bind_scratchpad(step);
+  backward_steps_.push_back(std::move(step));
+}
+void Plan::add_import(Step step) {
+  bind_scratchpad(step);
+  import_steps_.push_back(std::move(step));
+}
 
 void Plan::add_reorder(std::vector<Step>& steps, const memory& from, const memory& to, const std::string& label,
                        bool input_gradient_only) {
   Step step;
   step.label = label;
-  step.primitive = dnnl::reorder(from, to);
+  step.primitive = dnnl::reorder(dnnl::reorder::primitive_desc(from, to, attributes()));
   step.args = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
   step.input_gradient_only = input_gradient_only;
+  bind_scratchpad(step);
   steps.push_back(std::move(step));
 }
 
@@ -224,7 +256,7 @@ void Plan::contribute(const std::string& name, const memory& source, const std::
     add_reorder(backward_steps_, source, addend, label + " (gradient layout)", only);
   }
   dnnl::binary::primitive_desc pd(dnnl::binary::desc(dnnl::algorithm::binary_add, base.desc, base.desc, base.desc),
-                                  engine_);
+                                  attributes(), engine_);
   Step step;
   step.label = label + " (sum gradients of " + base.name + ")";
   step.primitive = dnnl::binary(pd);
@@ -333,7 +365,7 @@ void Plan::build(const GraphGeometry& geometry) {
   }
 
   // Scratch buffers, one per slot, large enough for every use.
-  std::vector<size_t> sizes(2, 0);
+  std::vector<size_t> sizes(3, 0);
   for (const auto& [m, slot] : scratch_memories_)
     sizes[static_cast<size_t>(slot)] = std::max(sizes[static_cast<size_t>(slot)], m.get_desc().get_size());
   for (size_t size : sizes) scratch_buffers_.push_back(std::make_shared<std::vector<char>>(size + 64));

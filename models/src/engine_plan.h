@@ -92,8 +92,18 @@ class Plan {
   bool training() const { return config_.mode == Mode::training; }
   // Element type of activations computed by conv/pool/dense layers.
   data_type compute_type() const;
+  // Layout for convolution activations of a given rank: `any` (oneDNN picks,
+  // usually blocked nChw8c/16c), or channels-last where oneDNN lacks blocked
+  // kernels: without AVX-512, 3-D backward-weights convolution exists only as
+  // im2col+GEMM, which runs about twice as fast on ndhwc as on ncdhw.
+  memory::desc convolution_desc(const Shape& shape, data_type type) const;
   const dnnl::engine& engine() const { return engine_; }
   dnnl::prop_kind forward_kind() const;
+  // Attributes for every primitive: scratchpads are user-managed, one shared
+  // buffer for the whole plan, so no step allocates memory (oneDNN's
+  // library-managed scratchpad is freed and re-allocated around each
+  // execution, which costs page faults on large im2col buffers).
+  dnnl::primitive_attr attributes() const;
   NetworkState& state() { return state_; }
   const GraphSpec& spec() const { return spec_; }
 
@@ -150,6 +160,7 @@ class Plan {
   };
   void build(const GraphGeometry& geometry);
   void run(std::vector<Step>& steps, bool with_input_gradient);
+  void bind_scratchpad(Step& step);
   void refresh_master_handles();
   memory& gradient_memory(Value& v);
   Value& base_of(const std::string& name);
@@ -165,8 +176,9 @@ class Plan {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<Step> import_steps_, forward_steps_, backward_steps_;
   std::vector<MasterBinding> masters_;
-  // Scratch memories share two buffers, sized after planning: contributions
-  // are consumed by the accumulation step right after they are written.
+  // Scratch memories share three buffers, sized after planning: slot 0 and 1
+  // hold gradient contributions, consumed by the accumulation step right
+  // after they are written; slot 2 is the primitives' scratchpad.
   std::vector<std::pair<memory, int>> scratch_memories_;
   std::vector<std::shared_ptr<std::vector<char>>> scratch_buffers_;
   memory input_memory_, output_gradient_memory_;

@@ -15,7 +15,8 @@ class EltwiseLayer : public Layer {
     algorithm_ = activation_algorithm(node_, plan.training(), alpha_);
     const memory::desc data = plan.value_desc(node_.inputs[0]);
     pd_ = dnnl::eltwise_forward::primitive_desc(
-        dnnl::eltwise_forward::desc(plan.forward_kind(), algorithm_, data, alpha_, 0.0f), plan.engine());
+        dnnl::eltwise_forward::desc(plan.forward_kind(), algorithm_, data, alpha_, 0.0f), plan.attributes(),
+        plan.engine());
     src_ = plan.value_memory(node_.inputs[0]);
     dst_ = plan.define_value(node_.outputs[0], pd_.dst_desc());
     plan.add_forward(
@@ -32,7 +33,7 @@ class EltwiseLayer : public Layer {
                           algorithm_ == dnnl::algorithm::eltwise_logistic_use_dst_for_bwd;
     const memory::desc data = dst_.get_desc();
     dnnl::eltwise_backward::primitive_desc pd(dnnl::eltwise_backward::desc(algorithm_, data, data, alpha_, 0.0f),
-                                              plan.engine(), pd_);
+                                              plan.attributes(), plan.engine(), pd_);
     memory diff_dst = plan.gradient_in_layout(node_.outputs[0], pd.diff_dst_desc(), label);
     Plan::Contribution contribution = plan.begin_contribution(input, pd.diff_src_desc());
     std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_SRC, contribution.target}};
@@ -57,8 +58,8 @@ class SoftmaxLayer : public Layer {
 
   void plan_forward(Plan& plan) override {
     const memory::desc data = plan.value_desc(node_.inputs[0]);
-    pd_ =
-        dnnl::softmax_forward::primitive_desc(dnnl::softmax_forward::desc(plan.forward_kind(), data, 1), plan.engine());
+    pd_ = dnnl::softmax_forward::primitive_desc(dnnl::softmax_forward::desc(plan.forward_kind(), data, 1),
+                                                plan.attributes(), plan.engine());
     src_ = plan.value_memory(node_.inputs[0]);
     dst_ = plan.define_value(node_.outputs[0], pd_.dst_desc());
     plan.add_forward(
@@ -71,7 +72,8 @@ class SoftmaxLayer : public Layer {
     const bool only = plan.gradient_input_only(input);
     const std::string label = node_.name + " backward";
     const memory::desc data = dst_.get_desc();
-    dnnl::softmax_backward::primitive_desc pd(dnnl::softmax_backward::desc(data, data, 1), plan.engine(), pd_);
+    dnnl::softmax_backward::primitive_desc pd(dnnl::softmax_backward::desc(data, data, 1), plan.attributes(),
+                                              plan.engine(), pd_);
     memory diff_dst = plan.gradient_in_layout(node_.outputs[0], pd.diff_dst_desc(), label);
     Plan::Contribution contribution = plan.begin_contribution(input, pd.diff_src_desc());
     plan.add_backward(primitive_step(

@@ -29,7 +29,7 @@ class BatchNormLayer : public Layer {
     data_desc_ = plan.value_desc(node_.inputs[0]);
     src_ = plan.value_memory(node_.inputs[0]);
     dnnl::batch_normalization_forward::desc desc(plan.forward_kind(), data_desc_, epsilon_, flags_);
-    pd_ = dnnl::batch_normalization_forward::primitive_desc(desc, plan.engine());
+    pd_ = dnnl::batch_normalization_forward::primitive_desc(desc, plan.attributes(), plan.engine());
     const memory::desc channel_desc({channels}, data_type::f32, format_tag::a);
     scale_ = plan.master_weight(node_.inputs[1], channel_desc);
     shift_ = plan.master_weight(node_.inputs[2], channel_desc);
@@ -78,7 +78,7 @@ class BatchNormLayer : public Layer {
     const std::string& input = node_.inputs[0];
     dnnl::batch_normalization_backward::desc desc(dnnl::prop_kind::backward, dst_.get_desc(), data_desc_, epsilon_,
                                                   flags_);
-    dnnl::batch_normalization_backward::primitive_desc pd(desc, plan.engine(), pd_);
+    dnnl::batch_normalization_backward::primitive_desc pd(desc, plan.attributes(), plan.engine(), pd_);
     memory diff_dst = plan.gradient_in_layout(output_name(), pd.diff_dst_desc(), label);
     const memory::desc channel_desc({geometry_.input_shapes[0][1]}, data_type::f32, format_tag::a);
     memory diff_scale = plan.master_gradient(node_.inputs[1], channel_desc);

@@ -34,15 +34,15 @@ class ConcatLayer : public Layer {
       sources.push_back(desc);
       inputs_.push_back(plan.value_in_layout(name, desc, node_.name + " input type"));
     }
-    pd_ = dnnl::concat::primitive_desc(1, sources, plan.engine());
+    pd_ = dnnl::concat::primitive_desc(1, sources, plan.engine(), plan.attributes());
     // Backward takes channel slices of the output gradient; a blocked layout
     // allows that only at multiples of its channel block.
     const int64_t block = channel_block(pd_.dst_desc());
     bool aligned = true;
     for (const Shape& s : geometry_.input_shapes) aligned = aligned && s[1] % block == 0;
     if (!aligned)
-      pd_ =
-          dnnl::concat::primitive_desc(channels_last(to_dims(geometry_.output_shape), type), 1, sources, plan.engine());
+      pd_ = dnnl::concat::primitive_desc(channels_last(to_dims(geometry_.output_shape), type), 1, sources,
+                                         plan.engine(), plan.attributes());
     dst_ = plan.define_value(node_.outputs[0], pd_.dst_desc());
     std::unordered_map<int, memory> args = {{DNNL_ARG_DST, dst_}};
     for (size_t i = 0; i < inputs_.size(); ++i) args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = inputs_[i];
@@ -83,7 +83,8 @@ class AddLayer : public Layer {
     if (desc.data_type() != type) desc = with_data_type(desc, type);
     memory a = plan.value_in_layout(node_.inputs[0], desc, node_.name + " input type");
     memory b = plan.value_in_layout(node_.inputs[1], desc, node_.name + " input layout");
-    dnnl::binary::primitive_desc pd(dnnl::binary::desc(dnnl::algorithm::binary_add, desc, desc, desc), plan.engine());
+    dnnl::binary::primitive_desc pd(dnnl::binary::desc(dnnl::algorithm::binary_add, desc, desc, desc),
+                                    plan.attributes(), plan.engine());
     dst_ = plan.define_value(node_.outputs[0], desc);
     plan.add_forward(
         primitive_step(node_.name, dnnl::binary(pd), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, dst_}}));

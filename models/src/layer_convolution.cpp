@@ -77,7 +77,7 @@ class ConvolutionLayer : public Layer {
     pads_begin_ = to_dims(geometry_.pads_begin);
     pads_end_ = to_dims(geometry_.pads_end);
 
-    dnnl::primitive_attr attr;
+    dnnl::primitive_attr attr = plan.attributes();
     if (activation_) {
       dnnl::post_ops ops;
       float alpha = 0.0f;
@@ -85,7 +85,7 @@ class ConvolutionLayer : public Layer {
       ops.append_eltwise(1.0f, algorithm, alpha, 0.0f);
       attr.set_post_ops(ops);
     }
-    const memory::desc src_any = any_desc(in, type), dst_any = any_desc(out, type);
+    const memory::desc src_any = plan.convolution_desc(in, type), dst_any = plan.convolution_desc(out, type);
     const memory::desc weights_any(dims, type, format_tag::any);
     if (!transposed_) {
       dnnl::convolution_forward::desc desc(plan.forward_kind(), dnnl::algorithm::convolution_direct, src_any,
@@ -139,9 +139,10 @@ class ConvolutionLayer : public Layer {
       if (!from_dst) throw std::invalid_argument("node '" + activation_->name + "' cannot be fused for training");
       dnnl::eltwise_forward::primitive_desc hint(
           dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, algorithm, dst_desc_, alpha, 0.0f),
-          plan.engine());
+          plan.attributes(), plan.engine());
       dnnl::eltwise_backward::primitive_desc pd(
-          dnnl::eltwise_backward::desc(algorithm, dst_desc_, dst_desc_, alpha, 0.0f), plan.engine(), hint);
+          dnnl::eltwise_backward::desc(algorithm, dst_desc_, dst_desc_, alpha, 0.0f), plan.attributes(), plan.engine(),
+          hint);
       diff_dst_source = plan.allocate(dst_desc_);
       memory diff_out = plan.gradient_in_layout(output_name(), dst_desc_, label);
       plan.add_backward(
@@ -151,7 +152,7 @@ class ConvolutionLayer : public Layer {
       diff_dst_source = plan.gradient_in_layout(output_name(), dst_desc_, label);
     }
 
-    const memory::desc src_any = any_desc(in, type), dst_any = any_desc(out, type);
+    const memory::desc src_any = plan.convolution_desc(in, type), dst_any = plan.convolution_desc(out, type);
     const memory::desc diff_weights_any(weights_dims_, data_type::f32, format_tag::any);
     const memory::desc weights_any(weights_dims_, type, format_tag::any);
 
@@ -162,7 +163,7 @@ class ConvolutionLayer : public Layer {
       dnnl::convolution_backward_weights::primitive_desc pd(
           dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src_any, diff_weights_any,
                                                    bias_desc_, dst_any, strides_, dilations_, pads_begin_, pads_end_),
-          plan.engine(), conv_pd_);
+          plan.attributes(), plan.engine(), conv_pd_);
       bw_src = pd.src_desc();
       bw_diff_dst = pd.diff_dst_desc();
       bw_diff_weights = pd.diff_weights_desc();
@@ -172,7 +173,7 @@ class ConvolutionLayer : public Layer {
       dnnl::deconvolution_backward_weights::primitive_desc pd(
           dnnl::deconvolution_backward_weights::desc(dnnl::algorithm::deconvolution_direct, src_any, diff_weights_any,
                                                      bias_desc_, dst_any, strides_, dilations_, pads_begin_, pads_end_),
-          plan.engine(), deconv_pd_);
+          plan.attributes(), plan.engine(), deconv_pd_);
       bw_src = pd.src_desc();
       bw_diff_dst = pd.diff_dst_desc();
       bw_diff_weights = pd.diff_weights_desc();
@@ -207,7 +208,7 @@ class ConvolutionLayer : public Layer {
       dnnl::convolution_backward_data::primitive_desc pd(
           dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, src_any, weights_any, dst_any,
                                                 strides_, dilations_, pads_begin_, pads_end_),
-          plan.engine(), conv_pd_);
+          plan.attributes(), plan.engine(), conv_pd_);
       bd_diff_src = pd.diff_src_desc();
       bd_weights = pd.weights_desc();
       bd_diff_dst = pd.diff_dst_desc();
@@ -216,7 +217,7 @@ class ConvolutionLayer : public Layer {
       dnnl::deconvolution_backward_data::primitive_desc pd(
           dnnl::deconvolution_backward_data::desc(dnnl::algorithm::deconvolution_direct, src_any, weights_any, dst_any,
                                                   strides_, dilations_, pads_begin_, pads_end_),
-          plan.engine(), deconv_pd_);
+          plan.attributes(), plan.engine(), deconv_pd_);
       bd_diff_src = pd.diff_src_desc();
       bd_weights = pd.weights_desc();
       bd_diff_dst = pd.diff_dst_desc();

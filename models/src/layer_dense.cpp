@@ -40,7 +40,7 @@ class DenseLayer : public Layer {
     plain_weights_ = memory::desc(dims, data_type::f32, strides);
     bias_desc_ = geometry_.has_bias ? memory::desc({outputs}, data_type::f32, format_tag::a) : memory::desc();
 
-    dnnl::primitive_attr attr;
+    dnnl::primitive_attr attr = plan.attributes();
     if (activation_) {
       dnnl::post_ops ops;
       float alpha = 0.0f;
@@ -71,9 +71,10 @@ class DenseLayer : public Layer {
       const dnnl::algorithm algorithm = activation_algorithm(*activation_, true, alpha);
       dnnl::eltwise_forward::primitive_desc hint(
           dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, algorithm, dst_desc, alpha, 0.0f),
-          plan.engine());
+          plan.attributes(), plan.engine());
       dnnl::eltwise_backward::primitive_desc pd(
-          dnnl::eltwise_backward::desc(algorithm, dst_desc, dst_desc, alpha, 0.0f), plan.engine(), hint);
+          dnnl::eltwise_backward::desc(algorithm, dst_desc, dst_desc, alpha, 0.0f), plan.attributes(), plan.engine(),
+          hint);
       diff_dst_source = plan.allocate(dst_desc);
       memory diff_out = plan.gradient_in_layout(output_name(), dst_desc, label);
       plan.add_backward(
@@ -87,7 +88,7 @@ class DenseLayer : public Layer {
     dnnl::inner_product_backward_weights::primitive_desc wpd(
         dnnl::inner_product_backward_weights::desc(
             src_.get_desc(), memory::desc(weights_dims_, data_type::f32, format_tag::any), bias_desc_, diff_dst_any),
-        plan.engine(), pd_);
+        plan.attributes(), plan.engine(), pd_);
     memory src = in_layout(plan, plan.backward_steps(), src_, wpd.src_desc(), label + " input layout");
     memory diff_dst =
         in_layout(plan, plan.backward_steps(), diff_dst_source, wpd.diff_dst_desc(), label + " gradient layout");
@@ -114,7 +115,7 @@ class DenseLayer : public Layer {
     dnnl::inner_product_backward_data::primitive_desc dpd(
         dnnl::inner_product_backward_data::desc(src_.get_desc(), memory::desc(weights_dims_, type, format_tag::any),
                                                 diff_dst_any),
-        plan.engine(), pd_);
+        plan.attributes(), plan.engine(), pd_);
     memory weights = weights_;
     if (dpd.weights_desc() != weights_.get_desc()) {
       weights = plan.allocate(dpd.weights_desc());

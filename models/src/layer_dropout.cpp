@@ -65,7 +65,7 @@ class DropoutLayer : public Layer {
     plan.add_forward(std::move(fill));
     if (mask_ != mask_plain_) plan.add_reorder(plan.forward_steps(), mask_plain_, mask_, node_.name + " mask layout");
     multiply_ = dnnl::binary(dnnl::binary::primitive_desc(
-        dnnl::binary::desc(dnnl::algorithm::binary_mul, desc_, desc_, desc_), plan.engine()));
+        dnnl::binary::desc(dnnl::algorithm::binary_mul, desc_, desc_, desc_), plan.attributes(), plan.engine()));
     memory src = plan.value_memory(input);
     memory dst = plan.define_value(node_.outputs[0], desc_);
     plan.add_forward(

@@ -31,7 +31,7 @@ class PoolingLayer : public Layer {
     dnnl::pooling_forward::desc desc(plan.forward_kind(), algorithm_, src_desc,
                                      any_desc(geometry_.output_shape, plan.compute_type()), strides_, kernel_,
                                      pads_begin_, pads_end_);
-    pd_ = dnnl::pooling_forward::primitive_desc(desc, plan.engine());
+    pd_ = dnnl::pooling_forward::primitive_desc(desc, plan.attributes(), plan.engine());
     dst_ = plan.define_value(node_.outputs[0], pd_.dst_desc());
     std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src_}, {DNNL_ARG_DST, dst_}};
     if (plan.training() && algorithm_ == dnnl::algorithm::pooling_max) {
@@ -48,7 +48,7 @@ class PoolingLayer : public Layer {
     const std::string label = node_.name + " backward";
     dnnl::pooling_backward::desc desc(algorithm_, src_.get_desc(), dst_.get_desc(), strides_, kernel_, pads_begin_,
                                       pads_end_);
-    dnnl::pooling_backward::primitive_desc pd(desc, plan.engine(), pd_);
+    dnnl::pooling_backward::primitive_desc pd(desc, plan.attributes(), plan.engine(), pd_);
     memory diff_dst = plan.gradient_in_layout(node_.outputs[0], pd.diff_dst_desc(), label);
     Plan::Contribution contribution = plan.begin_contribution(input, pd.diff_src_desc());
     std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_SRC, contribution.target}};

@@ -19,7 +19,7 @@ class ResizeLayer : public Layer {
     pd_ = dnnl::resampling_forward::primitive_desc(
         dnnl::resampling_forward::desc(plan.forward_kind(), algorithm_, factors_, src,
                                        any_desc(geometry_.output_shape, src.data_type())),
-        plan.engine());
+        plan.attributes(), plan.engine());
     src_ = plan.value_memory(node_.inputs[0]);
     dst_ = plan.define_value(node_.outputs[0], pd_.dst_desc());
     plan.add_forward(
@@ -32,7 +32,8 @@ class ResizeLayer : public Layer {
     const bool only = plan.gradient_input_only(input);
     const std::string label = node_.name + " backward";
     dnnl::resampling_backward::primitive_desc pd(
-        dnnl::resampling_backward::desc(algorithm_, factors_, src_.get_desc(), dst_.get_desc()), plan.engine(), pd_);
+        dnnl::resampling_backward::desc(algorithm_, factors_, src_.get_desc(), dst_.get_desc()), plan.attributes(),
+        plan.engine(), pd_);
     memory diff_dst = plan.gradient_in_layout(node_.outputs[0], pd.diff_dst_desc(), label);
     Plan::Contribution contribution = plan.begin_contribution(input, pd.diff_src_desc());
     plan.add_backward(primitive_step(label, dnnl::resampling_backward(pd),

@@ -172,27 +172,45 @@ int main(int argc, char** argv) {
     nv::Adam adam(1e-3);
     const std::vector<nv::Parameter> parameters = net.parameters();
 
+    // Seconds spent in each phase over the timed steps.
+    double forward_time = 0.0, loss_time = 0.0, backward_time = 0.0, optimizer_time = 0.0;
+    using clock = std::chrono::steady_clock;
+    auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
     auto step = [&]() {
+      auto t = clock::now();
       if (!training) {
         net.forward(input, nv::Mode::inference);
+        forward_time += since(t);
         return;
       }
       const nv::Tensor prediction = net.forward(input, nv::Mode::training);
+      forward_time += since(t);
+      t = clock::now();
       const nv::LossValue value = loss->evaluate(prediction, target);
+      loss_time += since(t);
+      t = clock::now();
       net.backward(value.gradient);
+      backward_time += since(t);
+      t = clock::now();
       adam.step(parameters);
+      optimizer_time += since(t);
     };
     for (int i = 0; i < args.warmup; ++i) step();
-    const auto start = std::chrono::steady_clock::now();
+    forward_time = loss_time = backward_time = optimizer_time = 0.0;
+    const auto start = clock::now();
     for (int i = 0; i < args.steps; ++i) step();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds = since(start);
 
     const double samples_per_second = static_cast<double>(batch * args.steps) / seconds;
     const double flops_per_sample = net.forward_flops_per_sample() * (training ? 3.0 : 1.0);
     std::cout << "network " << args.net << " input " << nv::shape_to_string(net.input_shape()) << " mode " << args.mode
               << " precision " << args.precision << " threads " << omp_get_max_threads() << "\n";
     std::cout << "forward_gflop_per_sample " << net.forward_flops_per_sample() * 1e-9 << "\n";
-    std::cout << "seconds_per_step " << seconds / args.steps << "\n";
+    std::cout << "seconds_per_step " << seconds / args.steps << " (forward " << forward_time / args.steps;
+    if (training)
+      std::cout << ", loss " << loss_time / args.steps << ", backward " << backward_time / args.steps << ", adam "
+                << optimizer_time / args.steps;
+    std::cout << ")\n";
     std::cout << "gflops_per_second " << samples_per_second * flops_per_sample * 1e-9 << "\n";
     std::cout << "samples_per_second " << samples_per_second << std::endl;
   } catch (const std::exception& e) {
