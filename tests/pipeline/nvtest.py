@@ -81,3 +81,38 @@ def onnx_summary(path):
     done = subprocess.run([oracle, script, path], capture_output=True, text=True)
     check(done.returncode == 0, "onnx could not read or check %s: %s" % (path, done.stderr[-2000:]))
     return json.loads(done.stdout)
+
+
+def compare_with_baseline(screenshot, baseline_name, max_differing=0.005):
+    """Fails when more than `max_differing` of the pixels differ from the baseline image.
+
+    A pixel differs when a colour channel is off by more than 24 of 255:
+    anti-aliasing and font hinting jitter stay below; a changed colour map,
+    geometry or curve moves far more pixels by far more. With
+    NEURALVIEW_UPDATE_BASELINES=1 the screenshot becomes the baseline.
+    Returns the fraction of differing pixels.
+    """
+    import shutil
+
+    import numpy
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+    from vtkmodules.vtkIOImage import vtkPNGReader
+
+    baseline = os.path.join(SOURCE_DIR, "tests", "pipeline", "baselines", baseline_name)
+    if os.environ.get("NEURALVIEW_UPDATE_BASELINES") == "1":
+        shutil.copyfile(screenshot, baseline)
+
+    def pixels(path):
+        check(os.path.isfile(path), "missing image %s" % path)
+        reader = vtkPNGReader()
+        reader.SetFileName(path)
+        reader.Update()
+        image = reader.GetOutput()
+        return image.GetDimensions(), vtk_to_numpy(image.GetPointData().GetScalars())[:, :3].astype(int)
+
+    (dims_a, a), (dims_b, b) = pixels(screenshot), pixels(baseline)
+    check(dims_a == dims_b, "screenshot size %s differs from baseline %s" % (dims_a, dims_b))
+    differing = float(numpy.mean(numpy.abs(a - b).max(axis=1) > 24))
+    check(differing < max_differing, "%s differs from its baseline in %.2f %% of pixels (see %s)" %
+          (baseline_name, 100 * differing, screenshot))
+    return differing
