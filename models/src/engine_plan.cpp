@@ -60,9 +60,8 @@ Plan::~Plan() = default;
 
 data_type Plan::compute_type() const { return config_.precision == Precision::bf16 ? data_type::bf16 : data_type::f32; }
 
-memory::desc Plan::convolution_desc(const Shape& shape, data_type type) const {
-  if (shape.size() == 5 && !bf16_supported()) return memory::desc(to_dims(shape), type, format_tag::acdeb);
-  return any_desc(shape, type);
+memory::desc Plan::channels_last_desc(const Shape& shape, data_type type) const {
+  return memory::desc(to_dims(shape), type, shape.size() == 5 ? format_tag::acdeb : format_tag::acdb);
 }
 
 dnnl::primitive_attr Plan::attributes() const {

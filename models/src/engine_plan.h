@@ -92,11 +92,8 @@ class Plan {
   bool training() const { return config_.mode == Mode::training; }
   // Element type of activations computed by conv/pool/dense layers.
   data_type compute_type() const;
-  // Layout for convolution activations of a given rank: `any` (oneDNN picks,
-  // usually blocked nChw8c/16c), or channels-last where oneDNN lacks blocked
-  // kernels: without AVX-512, 3-D backward-weights convolution exists only as
-  // im2col+GEMM, which runs about twice as fast on ndhwc as on ncdhw.
-  memory::desc convolution_desc(const Shape& shape, data_type type) const;
+  // Channels-last layout (nhwc / ndhwc) of a shape.
+  memory::desc channels_last_desc(const Shape& shape, data_type type) const;
   const dnnl::engine& engine() const { return engine_; }
   dnnl::prop_kind forward_kind() const;
   // Attributes for every primitive: scratchpads are user-managed, one shared

@@ -8,6 +8,7 @@
 // step (lr 1e-3); inference is forward only. The last line of the output is
 // exactly "samples_per_second <value>".
 #include <omp.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -109,6 +110,15 @@ Arguments parse(int argc, char** argv) {
   return a;
 }
 
+// CPU seconds of this process (all threads): with one thread, a measure that
+// other load on the machine barely disturbs.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -198,8 +208,10 @@ int main(int argc, char** argv) {
     for (int i = 0; i < args.warmup; ++i) step();
     forward_time = loss_time = backward_time = optimizer_time = 0.0;
     const auto start = clock::now();
+    const double cpu_start = cpu_seconds();
     for (int i = 0; i < args.steps; ++i) step();
     const double seconds = since(start);
+    const double cpu = cpu_seconds() - cpu_start;
 
     const double samples_per_second = static_cast<double>(batch * args.steps) / seconds;
     const double flops_per_sample = net.forward_flops_per_sample() * (training ? 3.0 : 1.0);
@@ -211,6 +223,7 @@ int main(int argc, char** argv) {
       std::cout << ", loss " << loss_time / args.steps << ", backward " << backward_time / args.steps << ", adam "
                 << optimizer_time / args.steps;
     std::cout << ")\n";
+    std::cout << "cpu_seconds_per_step " << cpu / args.steps << "\n";
     std::cout << "gflops_per_second " << samples_per_second * flops_per_sample * 1e-9 << "\n";
     std::cout << "samples_per_second " << samples_per_second << std::endl;
   } catch (const std::exception& e) {
