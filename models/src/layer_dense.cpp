@@ -48,9 +48,18 @@ class DenseLayer : public Layer {
       ops.append_eltwise(1.0f, algorithm, alpha, 0.0f);
       attr.set_post_ops(ops);
     }
-    dnnl::inner_product_forward::desc desc(plan.forward_kind(), src_desc, memory::desc(dims, type, format_tag::any),
-                                           bias_desc_, any_desc(geometry_.output_shape, type));
-    pd_ = dnnl::inner_product_forward::primitive_desc(desc, attr, plan.engine());
+    auto make_pd = [&](const memory::desc& source) {
+      dnnl::inner_product_forward::desc desc(plan.forward_kind(), source, memory::desc(dims, type, format_tag::any),
+                                             bias_desc_, any_desc(geometry_.output_shape, type));
+      return dnnl::inner_product_forward::primitive_desc(desc, attr, plan.engine());
+    };
+    try {
+      pd_ = make_pd(src_desc);  // reads the producer's layout directly
+    } catch (const dnnl::error&) {
+      // Some implementations (e.g. bf16 GEMM) accept only layouts of their
+      // choosing: let oneDNN pick one and reorder into it.
+      pd_ = make_pd(memory::desc(src_dims, type, format_tag::any));
+    }
     src_ = plan.value_in_layout(input, pd_.src_desc(), node_.name + " input layout");
     weights_ = plan.allocate(pd_.weights_desc());
     plan.add_reorder(plan.import_steps(), plan.master_weight(node_.inputs[1], plain_weights_), weights_,
