@@ -147,7 +147,13 @@ Network::Network(const GraphSpec& spec, int64_t batch, NetworkOptions options) :
   for (const NodeSpec& node : spec.nodes) {
     for (size_t slot = engine::activation_input_count(node); slot < node.inputs.size(); ++slot) {
       const std::string& name = node.inputs[slot];
-      if (!seen.insert(name).second) continue;
+      if (!seen.insert(name).second) {
+        // Each layer writes (not adds) its weight gradients.
+        if (engine::is_trainable_input(node, slot) || m.state.gradients.count(name))
+          throw std::invalid_argument("weight '" + name + "' is shared by several nodes (node '" + node.name +
+                                      "' reuses it); tied weights are not supported");
+        continue;
+      }
       m.state.weights[name] = spec.weights.at(name);
       m.weight_shapes[name] = spec.weights.at(name).shape();
       if (engine::is_trainable_input(node, slot)) {

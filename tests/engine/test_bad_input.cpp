@@ -114,6 +114,14 @@ TEST(BadInput, UnsupportedAttributes) {
   }
 }
 
+TEST(BadInput, TiedWeightsAreRefused) {
+  GraphMaker g("tied", {3, 8, 8}, 1);
+  std::string a = g.conv(g.input(), 3, 3, 1, 1);
+  GraphSpec spec = g.finish(g.conv(a, 3, 3, 1, 1));
+  spec.nodes[1].inputs[1] = spec.nodes[0].inputs[1];
+  EXPECT_THAT(message_of<std::invalid_argument>([&] { Network net(spec, 1); }), HasSubstr("tied weights"));
+}
+
 TEST(BadInput, WrongCallOrderAndUnknownTensor) {
   Network net(small_net(), 2);
   EXPECT_THAT(message_of<std::runtime_error>([&] { net.backward(Tensor(net.output_shape())); }),
