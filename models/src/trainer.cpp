@@ -78,41 +78,39 @@ std::map<std::string, std::string> Trainer::Impl::identity() const {
           {"precision", to_string(options.precision)}};
 }
 
-NetworkSlot& Trainer::Impl::master() {
-  auto it = networks.find(master_batch);
-  if (it == networks.end()) throw std::logic_error("trainer: no master network");
-  return it->second;
+NetworkSlot& Trainer::Impl::compiled() {
+  if (!network) throw std::logic_error("trainer: no compiled network");
+  return *network;
 }
 
 std::map<std::string, Tensor> Trainer::Impl::current_weights() const {
-  auto it = networks.find(master_batch);
-  if (it == networks.end()) return spec.weights;
-  return it->second.network->export_spec().weights;
+  if (!network) return spec.weights;
+  return network->network->export_spec().weights;
 }
 
-NetworkSlot& Trainer::Impl::network_for(int64_t batch, uint64_t network_seed) {
-  auto it = networks.find(batch);
-  if (it != networks.end()) return it->second;
-  GraphSpec source = spec;
-  if (!networks.empty()) source.weights = current_weights();
+NetworkSlot& Trainer::Impl::ensure_network(int64_t batch, uint64_t network_seed) {
+  if (network && network_batch == batch) return *network;
+  drop_network();
   NetworkOptions network_options;
   network_options.precision = options.precision;
   network_options.seed = network_seed;
   NetworkSlot slot;
-  slot.network = std::make_unique<Network>(source, batch, network_options);
+  slot.network = std::make_unique<Network>(spec, batch, network_options);
   slot.parameters = slot.network->parameters();
   slot.buffers = slot.network->buffers();
-  return networks.emplace(batch, std::move(slot)).first->second;
+  network = std::move(slot);
+  network_batch = batch;
+  return *network;
 }
 
-void Trainer::Impl::drop_networks() {
-  if (networks.count(master_batch)) spec.weights = current_weights();
-  networks.clear();
+void Trainer::Impl::drop_network() {
+  if (network) spec.weights = current_weights();
+  network.reset();
 }
 
 void Trainer::Impl::broadcast_weights() {
   if (comm.size() == 1) return;
-  NetworkSlot& slot = master();
+  NetworkSlot& slot = compiled();
   for (const Parameter& p : slot.parameters) comm.broadcast(p.value->data(), static_cast<size_t>(p.value->size()), 0);
   for (auto& [name, tensor] : slot.buffers) comm.broadcast(tensor->data(), static_cast<size_t>(tensor->size()), 0);
 }
@@ -189,9 +187,11 @@ void Trainer::load_checkpoint(const std::string& path) {
   TrainingCheckpoint c = read_checkpoint(path);
   const auto expected = s.identity();
   for (const auto& [key, value] : expected) {
-    // At an epoch boundary nothing depends on how samples were spread over
-    // processes, so a run may continue on another number of them.
-    if (key == "processes" && c.step == 0) continue;
+    // Step k's global batch does not depend on how samples are spread over
+    // processes, and the stored sums are global, so a run may continue on
+    // another number of them, even inside an epoch ("processes" is recorded
+    // for information only).
+    if (key == "processes") continue;
     auto it = c.identity.find(key);
     const std::string stored = it == c.identity.end() ? "(missing)" : it->second;
     if (stored != value)
@@ -217,7 +217,7 @@ void Trainer::load_checkpoint(const std::string& path) {
   if (c.epoch < 0 || c.step < 0) throw std::runtime_error("checkpoint '" + path + "' has a negative position");
 
   s.optimizer->restore(c.optimizer);
-  s.networks.clear();
+  s.network.reset();
   s.spec.weights = std::move(c.weights);
   s.epoch = c.epoch;
   s.step = c.step;

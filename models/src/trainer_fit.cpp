@@ -39,14 +39,30 @@ Tensor leading(const Tensor& batch, int64_t count) {
   return Tensor(shape, std::vector<float>(batch.values().begin(), batch.values().begin() + count * stride));
 }
 
-// Loads samples `indices[0..count)` into the first slots of input and target;
-// remaining slots (padding for inference) repeat the first sample.
-void load_batch(const Dataset& data, const int64_t* indices, int64_t count, Tensor& input, Tensor& target) {
+// `gradient` of `count` samples extended by zero gradients to `slots` samples:
+// padding slots contribute nothing to the parameter gradients.
+Tensor padded_with_zeros(const Tensor& gradient, int64_t slots) {
+  if (gradient.dim(0) == slots) return gradient;
+  Shape shape = gradient.shape();
+  shape[0] = slots;
+  Tensor padded(shape, 0.0f);
+  std::copy(gradient.values().begin(), gradient.values().end(), padded.values().begin());
+  return padded;
+}
+
+// Loads local samples `indices[0..count)` (count >= 1) into the first slots
+// of input and target; the remaining slots repeat them cyclically, so that
+// padding is finite, real data (see trainer.h on BatchNormalization).
+void load_padded(const Dataset& data, const int64_t* indices, int64_t count, Tensor& input, Tensor& target) {
   const int64_t slots = input.dim(0);
   const int64_t input_stride = input.size() / slots, target_stride = target.size() / slots;
-  for (int64_t i = 0; i < slots; ++i)
-    data.load(static_cast<size_t>(indices[i < count ? i : 0]), input.data() + i * input_stride,
-              target.data() + i * target_stride);
+  for (int64_t i = 0; i < count; ++i)
+    data.load(static_cast<size_t>(indices[i]), input.data() + i * input_stride, target.data() + i * target_stride);
+  for (int64_t i = count; i < slots; ++i) {
+    const int64_t source = i % count;
+    std::copy_n(input.data() + source * input_stride, input_stride, input.data() + i * input_stride);
+    std::copy_n(target.data() + source * target_stride, target_stride, target.data() + i * target_stride);
+  }
 }
 
 uint64_t network_seed(uint64_t seed, int64_t epoch, int rank) {
@@ -170,30 +186,41 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
   if (split.train.empty())
     throw std::invalid_argument("no training samples: the dataset holds " + std::to_string(total) +
                                 " samples over all processes");
-  const auto mine_begin = std::lower_bound(split.train.begin(), split.train.end(), offset);
-  const auto mine_end = std::lower_bound(split.train.begin(), split.train.end(), offset + local_count);
-  const int64_t local_train = mine_end - mine_begin;
+  // Training samples per process (each one's share of the global numbers),
+  // for the number of processes whose running statistics count.
+  int64_t local_train = 0, training_processes = 0;
+  {
+    int64_t begin = 0;
+    for (int r = 0; r < processes; ++r) {
+      const int64_t end = begin + static_cast<int64_t>(counts[static_cast<size_t>(r)]);
+      const int64_t held = std::lower_bound(split.train.begin(), split.train.end(), end) -
+                           std::lower_bound(split.train.begin(), split.train.end(), begin);
+      if (held > 0) ++training_processes;
+      if (r == rank) local_train = held;
+      begin = end;
+    }
+  }
   const int64_t global_train = static_cast<int64_t>(split.train.size());
   std::vector<int64_t> local_validation;
   for (int64_t g : split.validation)
     if (g >= offset && g < offset + local_count) local_validation.push_back(g - offset);
   const bool has_validation = !split.validation.empty();
 
-  const int64_t local_batch = local_batch_size(options.batch_size, local_train, global_train);
-  double steps_value = local_batch > 0 ? static_cast<double>((local_train + local_batch - 1) / local_batch) : 0.0;
-  comm.allreduce_max(&steps_value, 1);
-  const int64_t steps = static_cast<int64_t>(steps_value);
+  // Every process walks the same global batches; the network holds as many
+  // samples as this process ever runs in one step (at least one, for
+  // validation), independent of where a resumed run starts.
+  const int64_t steps = steps_per_epoch(global_train, options.batch_size);
+  const int64_t slots = std::max<int64_t>(
+      1, largest_local_batch(split.train, options.seed, options.epochs, options.batch_size, offset, local_count));
 
-  // --- networks
-  const int64_t wanted_master = std::max<int64_t>(local_batch, 1);
-  if (wanted_master != master_batch || (has_dropout && step == 0)) drop_networks();
-  master_batch = wanted_master;
+  // --- network
+  if (network && (network_batch != slots || (has_dropout && step == 0))) drop_network();
   // Collective decisions: a failure to build anywhere stops every process,
   // and any new network takes process 0's weights.
-  double build_state[2] = {networks.empty() ? 1.0 : 0.0, 0.0};
+  double build_state[2] = {network ? 0.0 : 1.0, 0.0};
   std::exception_ptr build_failure;
   try {
-    network_for(master_batch, network_seed(options.seed, epoch, rank));
+    ensure_network(slots, network_seed(options.seed, epoch, rank));
   } catch (...) {
     build_failure = std::current_exception();
     build_state[1] = 1;
@@ -204,7 +231,7 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
   if (build_state[0] > 0) broadcast_weights();
   int64_t networks_epoch = epoch;
 
-  const Shape output_shape = master().network->output_shape();
+  const Shape output_shape = compiled().network->output_shape();
   const int64_t channels = output_shape.size() >= 2 ? output_shape[1] : 1;
   if (is_class_task(options.task)) {
     const int64_t classes = channels == 1 ? 2 : channels;
@@ -215,6 +242,9 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
   const bool autoencoder = options.task == "autoencoder";
   const Shape target_sample = data.sample_target_shape();
   const size_t statistics = loss->statistics_size(channels);
+  // Input and target of one step: `slots` samples, the real ones first.
+  Tensor batch_input(with_batch(slots, spec.input_shape));
+  Tensor batch_target(with_batch(slots, target_sample));
 
   std::vector<float> fused;  // all gradients, for one allreduce
   auto reduce_gradients = [&](NetworkSlot& m) {
@@ -257,26 +287,18 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
     if (failures > 0) throw std::runtime_error("training failed on another process");
   };
 
-  // One optimisation step on local samples order[first .. first + count).
+  // One optimisation step; this process runs local samples
+  // indices[0..count), possibly none, of the step's global batch.
   auto train_step = [&](const int64_t* indices, int64_t count, EpochAccumulators& acc, bool collect_metrics) {
     std::vector<double> sums(statistics + 1, 0.0);  // + failure flag
     std::exception_ptr failure;
-    NetworkSlot* slot = nullptr;
-    Tensor output, target;
+    NetworkSlot& net = compiled();
+    Tensor output, target;  // of the real samples only
     if (count > 0) {
       try {
-        NetworkSlot& m = master();
-        slot = &network_for(count, network_seed(options.seed, networks_epoch, rank));
-        if (slot != &m) {  // a partial batch: give the smaller network the current state
-          for (size_t i = 0; i < m.parameters.size(); ++i)
-            slot->parameters[i].value->values() = m.parameters[i].value->values();
-          for (size_t i = 0; i < m.buffers.size(); ++i) *slot->buffers[i].second = *m.buffers[i].second;
-        }
-        Tensor input(with_batch(count, spec.input_shape));
-        target = Tensor(with_batch(count, target_sample));
-        load_batch(data, indices, count, input, target);
-        if (autoencoder) target = input;
-        output = slot->network->forward(input, Mode::training);
+        load_padded(data, indices, count, batch_input, batch_target);
+        output = leading(net.network->forward(batch_input, Mode::training), count);
+        target = leading(autoencoder ? batch_input : batch_target, count);
         const std::vector<double> local = loss->partial_sums(output, target);
         std::copy(local.begin(), local.end(), sums.begin());
       } catch (...) {
@@ -293,20 +315,15 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
       throw std::runtime_error("training diverged: the loss became " + format_loss(value) + " in epoch " +
                                std::to_string(epoch) + ", batch " + std::to_string(step) +
                                " (try a lower learning rate)");
-    NetworkSlot& m = master();
     if (count > 0) {
-      slot->network->backward(loss->gradient(output, target, sums));
-      if (slot != &m) {
-        for (size_t i = 0; i < m.parameters.size(); ++i)
-          m.parameters[i].gradient->values() = slot->parameters[i].gradient->values();
-        for (size_t i = 0; i < m.buffers.size(); ++i) *m.buffers[i].second = *slot->buffers[i].second;
-      }
+      net.network->backward(padded_with_zeros(loss->gradient(output, target, sums), slots));
       if (collect_metrics) accumulate_metrics(acc, output, target);
     } else {
-      for (const Parameter& p : m.parameters) std::fill(p.gradient->values().begin(), p.gradient->values().end(), 0.f);
+      for (const Parameter& p : net.parameters)
+        std::fill(p.gradient->values().begin(), p.gradient->values().end(), 0.f);
     }
-    reduce_gradients(m);
-    optimizer->step(m.parameters);
+    reduce_gradients(net);
+    optimizer->step(net.parameters);
     for (size_t i = 0; i < statistics; ++i) acc.loss_sums[i] += sums[i];
   };
 
@@ -314,15 +331,13 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
   // the single reduction at the end.
   auto validate = [&](EpochAccumulators& acc) {
     std::exception_ptr failure;
-    NetworkSlot& m = master();
+    NetworkSlot& net = compiled();
     try {
-      Tensor input(with_batch(master_batch, spec.input_shape));
-      Tensor target(with_batch(master_batch, target_sample));
-      for (size_t first = 0; first < local_validation.size(); first += static_cast<size_t>(master_batch)) {
-        const int64_t count = std::min<int64_t>(master_batch, static_cast<int64_t>(local_validation.size() - first));
-        load_batch(data, local_validation.data() + first, count, input, target);
-        const Tensor output = leading(m.network->forward(input, Mode::inference), count);
-        const Tensor expected = autoencoder ? leading(input, count) : leading(target, count);
+      for (size_t first = 0; first < local_validation.size(); first += static_cast<size_t>(slots)) {
+        const int64_t count = std::min<int64_t>(slots, static_cast<int64_t>(local_validation.size() - first));
+        load_padded(data, local_validation.data() + first, count, batch_input, batch_target);
+        const Tensor output = leading(net.network->forward(batch_input, Mode::inference), count);
+        const Tensor expected = leading(autoencoder ? batch_input : batch_target, count);
         const std::vector<double> local = loss->partial_sums(output, expected);
         for (size_t i = 0; i < statistics; ++i) acc.loss_sums[i] += local[i];
         accumulate_metrics(acc, output, expected);
@@ -338,12 +353,27 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
     acc.loss_sums = sums;
   };
 
+  // Running statistics: the mean over the processes that trained (a process
+  // without training samples still holds the previous mean), in one allreduce.
   auto average_buffers = [&]() {
     if (processes == 1) return;
-    for (auto& [name, tensor] : master().buffers) {
-      comm.allreduce_sum(tensor->data(), static_cast<size_t>(tensor->size()));
-      for (float& v : tensor->values()) v /= static_cast<float>(processes);
+    std::vector<std::pair<std::string, Tensor*>>& buffers = compiled().buffers;
+    size_t size = 0;
+    for (const auto& [name, tensor] : buffers) size += static_cast<size_t>(tensor->size());
+    if (size == 0) return;
+    std::vector<float> packed(size, 0.0f);
+    size_t at = 0;
+    for (const auto& [name, tensor] : buffers) {
+      if (local_train > 0)
+        std::copy(tensor->values().begin(), tensor->values().end(), packed.begin() + static_cast<ptrdiff_t>(at));
+      at += static_cast<size_t>(tensor->size());
     }
+    comm.allreduce_sum(packed.data(), packed.size());
+    at = 0;
+    for (const auto& [name, tensor] : buffers) {
+      for (float& v : tensor->values()) v = packed[at++] / static_cast<float>(training_processes);
+    }
+    compiled().network->parameters_changed();
   };
 
   bool stopped = false;
@@ -354,8 +384,8 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
       break;
     }
     if (has_dropout && networks_epoch != epoch) {  // fresh dropout masks per epoch
-      drop_networks();
-      network_for(master_batch, network_seed(options.seed, epoch, rank));
+      drop_network();
+      ensure_network(slots, network_seed(options.seed, epoch, rank));
       networks_epoch = epoch;
     }
     const double learning_rate = schedule->learning_rate_at(epoch);
@@ -364,12 +394,10 @@ std::vector<EpochRecord> Trainer::Impl::fit(const Dataset& data, const TrainingC
     const double earlier_seconds = step > 0 ? partial_seconds : 0.0;
     EpochAccumulators train = step > 0 && partial ? from_sums(*partial, channels) : fresh_accumulators(channels);
     partial.reset();
-    const std::vector<int64_t> order = local_epoch_order(split.train, options.seed, epoch, offset, local_count);
+    const LocalSteps plan(epoch_order(split.train, options.seed, epoch), options.batch_size, offset, local_count);
 
     for (; step < steps; ++step) {
-      const int64_t first = std::min<int64_t>(step * local_batch, local_train);
-      const int64_t count = std::min<int64_t>(local_batch, local_train - first);
-      train_step(order.data() + first, count, train, !has_validation);
+      train_step(plan.samples(step), plan.count(step), train, !has_validation);
       if (callbacks.progress) {
         const double fraction =
             (static_cast<double>(epoch) + static_cast<double>(step + 1) / static_cast<double>(steps)) /

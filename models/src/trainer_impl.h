@@ -44,9 +44,11 @@ struct Trainer::Impl {
   std::unique_ptr<LearningRateSchedule> schedule;
   bool has_dropout = false;
 
-  // --- networks, by local batch size; `master_batch` holds the weights
-  std::map<int64_t, NetworkSlot> networks;
-  int64_t master_batch = 0;
+  // --- the one compiled network, for the largest local batch the plan ever
+  // gives this process (smaller local batches are padded, see trainer.h);
+  // when absent, `spec` holds the weights
+  std::optional<NetworkSlot> network;
+  int64_t network_batch = 0;
 
   // --- progress
   int64_t epoch = 0;  // epoch to continue in
@@ -67,11 +69,11 @@ struct Trainer::Impl {
   std::map<std::string, std::string> identity() const;
   std::map<std::string, Tensor> current_weights() const;
   GraphSpec with_metadata(GraphSpec model) const;
-  NetworkSlot& master();
-  // Builds (or returns) the network for `batch`; new networks take the
-  // master's weights, or spec's when there is no master yet.
-  NetworkSlot& network_for(int64_t batch, uint64_t network_seed);
-  void drop_networks();  // keeps the weights in spec
+  NetworkSlot& compiled();  // the network; throws std::logic_error when there is none
+  // Compiles the network for `batch` from spec's weights, unless it exists
+  // for that batch already (then only keeps it).
+  NetworkSlot& ensure_network(int64_t batch, uint64_t network_seed);
+  void drop_network();  // keeps the weights in spec
   void broadcast_weights();
   // Collective: process 0 writes, every process learns whether it worked.
   void save(const std::string& path) const;

@@ -56,22 +56,69 @@ SampleSplit split_samples(int64_t total, double validation_fraction, uint64_t se
   return split;
 }
 
-std::vector<int64_t> local_epoch_order(const std::vector<int64_t>& train, uint64_t seed, int64_t epoch, int64_t offset,
-                                       int64_t count) {
+std::vector<int64_t> epoch_order(const std::vector<int64_t>& train, uint64_t seed, int64_t epoch) {
   std::vector<int64_t> order = train;
   std::mt19937_64 rng(seed + static_cast<uint64_t>(epoch));
   fisher_yates(order, rng);
-  std::vector<int64_t> local;
-  for (int64_t global : order)
-    if (global >= offset && global < offset + count) local.push_back(global - offset);
-  return local;
+  return order;
 }
 
-int64_t local_batch_size(int64_t batch, int64_t local_train, int64_t global_train) {
-  if (batch < 1) throw std::invalid_argument("batch size must be at least 1");
-  if (local_train <= 0 || global_train <= 0) return 0;
-  const int64_t share = (batch * local_train + global_train - 1) / global_train;
-  return std::clamp<int64_t>(share, 1, local_train);
+int64_t steps_per_epoch(int64_t train_count, int64_t batch) {
+  if (batch < 1) throw std::invalid_argument("batch size must be at least 1, got " + std::to_string(batch));
+  if (train_count <= 0) return 0;
+  return (train_count + batch - 1) / batch;
+}
+
+LocalSteps::LocalSteps(const std::vector<int64_t>& order, int64_t batch, int64_t offset, int64_t count) {
+  const int64_t steps = steps_per_epoch(static_cast<int64_t>(order.size()), batch);
+  starts_.reserve(static_cast<size_t>(steps) + 1);
+  starts_.push_back(0);
+  for (int64_t step = 0; step < steps; ++step) {
+    const size_t first = static_cast<size_t>(step * batch);
+    const size_t last = std::min(order.size(), first + static_cast<size_t>(batch));
+    for (size_t i = first; i < last; ++i)
+      if (order[i] >= offset && order[i] < offset + count) indices_.push_back(order[i] - offset);
+    starts_.push_back(static_cast<int64_t>(indices_.size()));
+  }
+}
+
+int64_t LocalSteps::count(int64_t step) const {
+  if (step < 0 || step >= steps()) throw std::out_of_range("step " + std::to_string(step) + " outside the epoch");
+  return starts_[static_cast<size_t>(step) + 1] - starts_[static_cast<size_t>(step)];
+}
+
+const int64_t* LocalSteps::samples(int64_t step) const {
+  if (step < 0 || step >= steps()) throw std::out_of_range("step " + std::to_string(step) + " outside the epoch");
+  return indices_.data() + starts_[static_cast<size_t>(step)];
+}
+
+int64_t LocalSteps::largest() const {
+  int64_t most = 0;
+  for (int64_t step = 0; step < steps(); ++step) most = std::max(most, count(step));
+  return most;
+}
+
+int64_t largest_local_batch(const std::vector<int64_t>& train, uint64_t seed, int64_t epochs, int64_t batch,
+                            int64_t offset, int64_t count, int64_t scan_budget) {
+  if (batch < 1) throw std::invalid_argument("batch size must be at least 1, got " + std::to_string(batch));
+  const auto mine_begin = std::lower_bound(train.begin(), train.end(), offset);
+  const auto mine_end = std::lower_bound(train.begin(), train.end(), offset + count);
+  const int64_t bound = std::min<int64_t>(batch, mine_end - mine_begin);
+  if (bound == 0 || epochs <= 0) return 0;
+  // Every step holds `batch` samples but the last, so a process holding all
+  // training samples (one process) always reaches the bound in epoch 0.
+  if (static_cast<double>(epochs) * static_cast<double>(train.size()) > static_cast<double>(scan_budget)) return bound;
+  int64_t most = 0;
+  for (int64_t epoch = 0; epoch < epochs; ++epoch) {
+    const std::vector<int64_t> order = epoch_order(train, seed, epoch);
+    int64_t in_step = 0;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i % static_cast<size_t>(batch) == 0) in_step = 0;
+      if (order[i] >= offset && order[i] < offset + count) most = std::max(most, ++in_step);
+    }
+    if (most == bound) break;
+  }
+  return most;
 }
 
 }  // namespace nv::training_detail
