@@ -17,6 +17,10 @@
 namespace nv {
 namespace {
 
+// Small problems run serially: a fork/join per Lloyd step costs more than
+// the step itself, the more so on a busy machine.
+constexpr size_t parallel_work = 1u << 18;
+
 double squared_distance(const double* a, const double* b, size_t dimension) {
   double sum = 0.0;
   for (size_t d = 0; d < dimension; ++d) {
@@ -35,7 +39,7 @@ std::vector<double> kmeans_plus_plus(const std::vector<double>& points, size_t c
   const size_t first = std::min(count - 1, static_cast<size_t>(uniform(rng) * static_cast<double>(count)));
   std::copy_n(&points[first * dimension], dimension, centers.begin());
   std::vector<double> closest(count);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (count * dimension >= parallel_work)
   for (size_t i = 0; i < count; ++i) closest[i] = squared_distance(&points[i * dimension], &centers[0], dimension);
   const size_t trials = 2 + static_cast<size_t>(std::log(static_cast<double>(clusters)));
   std::vector<double> cumulative(count), candidate_distances(count);
@@ -52,7 +56,7 @@ std::vector<double> kmeans_plus_plus(const std::vector<double>& points, size_t c
       candidate = std::min(candidate, count - 1);
       const double* centre = &points[candidate * dimension];
       double candidate_potential = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : candidate_potential)
+#pragma omp parallel for schedule(static) reduction(+ : candidate_potential) if (count * dimension >= parallel_work)
       for (size_t i = 0; i < count; ++i) {
         candidate_distances[i] = std::min(closest[i], squared_distance(&points[i * dimension], centre, dimension));
         candidate_potential += candidate_distances[i];
@@ -74,7 +78,7 @@ std::vector<double> kmeans_plus_plus(const std::vector<double>& points, size_t c
 double assign(const std::vector<double>& points, size_t count, size_t dimension, const std::vector<double>& centers,
               size_t clusters, std::vector<int64_t>& labels, std::vector<double>& distances) {
   double inertia = 0.0;
-#pragma omp parallel for schedule(static) reduction(+ : inertia)
+#pragma omp parallel for schedule(static) reduction(+ : inertia) if (count * clusters * dimension >= parallel_work)
   for (size_t i = 0; i < count; ++i) {
     const double* p = &points[i * dimension];
     double best = std::numeric_limits<double>::infinity();
@@ -94,10 +98,11 @@ double assign(const std::vector<double>& points, size_t count, size_t dimension,
 // from its current centre (scikit-learn's relocation).
 void update_centers(const std::vector<double>& points, size_t count, size_t dimension, size_t clusters,
                     std::vector<int64_t>& labels, std::vector<double>& distances, std::vector<double>& centers) {
-  const int threads = omp_get_max_threads();
+  const bool parallel = count * dimension >= parallel_work;
+  const int threads = parallel ? omp_get_max_threads() : 1;
   std::vector<double> sums(static_cast<size_t>(threads) * clusters * dimension, 0.0);
   std::vector<size_t> sizes(static_cast<size_t>(threads) * clusters, 0);
-#pragma omp parallel
+#pragma omp parallel if (parallel) num_threads(threads)
   {
     const size_t t = static_cast<size_t>(omp_get_thread_num());
     double* my_sums = &sums[t * clusters * dimension];

@@ -19,6 +19,9 @@ namespace nv {
 namespace {
 
 using tsne_detail::SpaceTree;
+
+// Below this many points an iteration is too short to share between threads.
+constexpr size_t parallel_threshold = 4096;
 using tsne_detail::SparseAffinities;
 
 std::vector<double> initial_embedding(const std::vector<double>& points, size_t dimension, size_t count,
@@ -50,29 +53,40 @@ class Optimizer {
  public:
   Optimizer(const SparseAffinities& p, size_t count, double theta) : p_(p), count_(count), theta_(theta) {}
 
-  // Gradient of KL(P || Q) at y, with P scaled by exaggeration.
+  // Gradient of KL(P || Q) at y, with P scaled by exaggeration. One parallel
+  // region per iteration, and none for small sets: on a busy machine every
+  // fork/join can cost a scheduler time slice, more than a small iteration.
   void gradient(const std::vector<double>& y, double exaggeration, std::vector<double>& grad) {
     tree_.build(y, count_);
     sum_q_.resize(count_);
     repulsive_.resize(count_ * D);
-#pragma omp parallel for schedule(dynamic, 256)
-    for (size_t i = 0; i < count_; ++i) sum_q_[i] = tree_.repulsion(i, &y[i * D], theta_, &repulsive_[i * D]);
-    // Serial sum: the same result for any thread schedule.
-    const double z = std::max(std::accumulate(sum_q_.begin(), sum_q_.end(), 0.0), std::numeric_limits<double>::min());
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < count_; ++i) {
-      double attractive[D] = {};
-      for (size_t e = p_.row_start[i]; e < p_.row_start[i + 1]; ++e) {
-        const size_t j = p_.columns[e];
-        double diff[D], d2 = 0.0;
-        for (size_t d = 0; d < D; ++d) {
-          diff[d] = y[i * D + d] - y[j * D + d];
-          d2 += diff[d] * diff[d];
-        }
-        const double weight = p_.values[e] / (1.0 + d2);
-        for (size_t d = 0; d < D; ++d) attractive[d] += weight * diff[d];
+    double z = 0.0;
+#pragma omp parallel if (count_ >= parallel_threshold)
+    {
+#pragma omp for schedule(dynamic, 256)
+      for (size_t k = 0; k < count_; ++k) {
+        const size_t i = tree_.spatial_order()[k];
+        sum_q_[i] = tree_.repulsion(i, &y[i * D], theta_, &repulsive_[i * D]);
       }
-      for (size_t d = 0; d < D; ++d) grad[i * D + d] = 4.0 * (exaggeration * attractive[d] - repulsive_[i * D + d] / z);
+#pragma omp single
+      // Serial sum: the same result for any thread schedule.
+      z = std::max(std::accumulate(sum_q_.begin(), sum_q_.end(), 0.0), std::numeric_limits<double>::min());
+#pragma omp for schedule(static)
+      for (size_t i = 0; i < count_; ++i) {
+        double attractive[D] = {};
+        for (size_t e = p_.row_start[i]; e < p_.row_start[i + 1]; ++e) {
+          const size_t j = p_.columns[e];
+          double diff[D], d2 = 0.0;
+          for (size_t d = 0; d < D; ++d) {
+            diff[d] = y[i * D + d] - y[j * D + d];
+            d2 += diff[d] * diff[d];
+          }
+          const double weight = p_.values[e] / (1.0 + d2);
+          for (size_t d = 0; d < D; ++d) attractive[d] += weight * diff[d];
+        }
+        for (size_t d = 0; d < D; ++d)
+          grad[i * D + d] = 4.0 * (exaggeration * attractive[d] - repulsive_[i * D + d] / z);
+      }
     }
     last_z_ = z;
   }
@@ -81,7 +95,7 @@ class Optimizer {
   double divergence(const std::vector<double>& y) const {
     double kl = 0.0;
     const double eps = std::numeric_limits<double>::epsilon();
-#pragma omp parallel for schedule(static) reduction(+ : kl)
+#pragma omp parallel for schedule(static) reduction(+ : kl) if (count_ >= parallel_threshold)
     for (size_t i = 0; i < count_; ++i)
       for (size_t e = p_.row_start[i]; e < p_.row_start[i + 1]; ++e) {
         const size_t j = p_.columns[e];
@@ -117,7 +131,7 @@ TsneResult optimize(const SparseAffinities& p, std::vector<double> y, size_t cou
     const double exaggeration = exploring ? options.early_exaggeration : 1.0;
     const double momentum = exploring ? 0.5 : 0.8;
     optimizer.gradient(y, exaggeration, grad);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (count >= parallel_threshold)
     for (size_t k = 0; k < count * D; ++k) {
       const bool same_sign = update[k] * grad[k] >= 0.0;  // scikit-learn: inc = update * grad < 0
       gains[k] = same_sign ? std::max(gains[k] * 0.8, 0.01) : gains[k] + 0.2;

@@ -32,6 +32,9 @@ class SpaceTree {
   // Repulsive force numerator sum_j q_ij² (y_i - y_j) (unnormalised q) into
   // `force`, and returns sum_j q_ij for point i (j != i).
   double repulsion(size_t i, const double* position, double theta, double* force) const;
+  // Points in tree order: neighbours in space are neighbours here, so
+  // traversing for them in this order reuses the cached cells.
+  const std::vector<uint32_t>& spatial_order() const { return order_; }
 
  private:
   struct Cell {
