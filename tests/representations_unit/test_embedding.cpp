@@ -203,3 +203,25 @@ TEST(Umap, PreservesNeighbourhoodsAndClustersOfBlobs) {
 
 }  // namespace
 }  // namespace nv
+
+namespace nv {
+namespace {
+
+TEST(Degenerate, IdenticalPointsGiveFiniteResults) {
+  const std::vector<double> same(60 * 3, 1.5);
+  TsneOptions tsne_options;
+  tsne_options.perplexity = 5;
+  tsne_options.iterations = 60;
+  for (double v : tsne(same, 3, tsne_options).embedding) ASSERT_TRUE(std::isfinite(v));
+  UmapOptions umap_options;
+  umap_options.epochs = 10;
+  for (double v : umap(same, 3, umap_options).embedding) ASSERT_TRUE(std::isfinite(v));
+  KMeansOptions kmeans_options;
+  kmeans_options.clusters = 3;
+  EXPECT_EQ(kmeans(same, 3, kmeans_options).inertia, 0.0);
+  const PcaModel model = pca_fit(same, 3, 2);
+  EXPECT_EQ(model.explained_variance[0], 0.0);
+}
+
+}  // namespace
+}  // namespace nv
