@@ -1,5 +1,6 @@
 #include "vtkNVExtractPressureLevel.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "vtkCellData.h"
@@ -59,7 +60,8 @@ int vtkNVExtractPressureLevel::RequestUpdateExtent(vtkInformation*, vtkInformati
   int extent[6];
   outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), extent);
   const int levels = this->InputWholeExtent[5] - this->InputWholeExtent[4] + 1;
-  const int k = this->InputWholeExtent[4] + (levels > 1 ? this->LevelIndex : 0);
+  // A level out of range was reported in RequestInformation; ask for a valid one meanwhile.
+  const int k = this->InputWholeExtent[4] + (levels > 1 ? std::min(this->LevelIndex, levels - 1) : 0);
   extent[4] = extent[5] = k;
   inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), extent, 6);
   return 1;
@@ -78,11 +80,12 @@ int vtkNVExtractPressureLevel::RequestData(vtkInformation*, vtkInformationVector
   outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), out_extent);
   out_extent[4] = out_extent[5] = 0;
   output->SetExtent(out_extent);
+  // Geometry from the data: some readers (NetCDF CF) set it only there.
   double spacing[3], origin[3];
-  outInfo->Get(vtkDataObject::SPACING(), spacing);
-  outInfo->Get(vtkDataObject::ORIGIN(), origin);
-  output->SetSpacing(spacing);
-  output->SetOrigin(origin);
+  input->GetSpacing(spacing);
+  input->GetOrigin(origin);
+  output->SetSpacing(finite_or(spacing[0], 1.0), finite_or(spacing[1], 1.0), 1.0);
+  output->SetOrigin(std::isfinite(origin[0]) ? origin[0] : 0.0, std::isfinite(origin[1]) ? origin[1] : 0.0, 0.0);
 
   const int levels = this->InputWholeExtent[5] - this->InputWholeExtent[4] + 1;
   const int k = this->InputWholeExtent[4] + (levels > 1 ? this->LevelIndex : 0);

@@ -50,16 +50,17 @@ def reanalysis(path, level=850, level_index=None, pressure_in_pa=True):
     converted to Pa when `pressure_in_pa`, the units CAM5-trained models use.
     Returns the proxy whose output holds all arrays on one 2-D lat-lon image.
     """
-    flat_reader = _register(_sm.sources.NetCDFReader(FileName=[path], OutputType="Image", SphericalCoordinates=0),
-                            "NetCDFReader")
+    # paraview.simple's constructor sets the reader's domain-dependent
+    # defaults (the 2-D dimensions), which a bare servermanager proxy lacks.
+    flat_reader = _simple.NetCDFReader(FileName=[path], OutputType="Image", SphericalCoordinates=0)
     flat = _register(_sm.filters.ExtractPressureLevel(Input=flat_reader, LevelName=""), "ExtractPressureLevel")
     suffix = "%g" % level
     layered = None
     dims = list(getattr(flat_reader.GetProperty("Dimensions"), "Available", []) or [])
     three_d = [d for d in dims if d.count(",") == 2 and "lat" in d and "lon" in d and "time" not in d]
     if level_index is not None and three_d:
-        level_reader = _register(_sm.sources.NetCDFReader(FileName=[path], OutputType="Image", SphericalCoordinates=0,
-                                                          Dimensions=three_d[0]), "NetCDFReader")
+        level_reader = _simple.NetCDFReader(FileName=[path], OutputType="Image", SphericalCoordinates=0,
+                                            Dimensions=three_d[0])
         layered = _register(_sm.filters.ExtractPressureLevel(Input=level_reader, LevelIndex=int(level_index),
                                                              LevelName=suffix), "ExtractPressureLevel")
     else:
