@@ -44,8 +44,7 @@ std::unique_ptr<Layer> make_layer(const GraphSpec& spec, const GraphGeometry& ge
   const NodeSpec& node = spec.nodes[group.main];
   const NodeGeometry& g = geometry.nodes[group.main];
   const std::string& op = node.op;
-  if (op == "Conv" || op == "ConvTranspose")
-    return make_convolution_layer(spec, node, g, group.batchnorm, group.activation);
+  if (op == "Conv" || op == "ConvTranspose") return make_convolution_layer(node, g, group.batchnorm, group.activation);
   if (op == "MaxPool" || op == "AveragePool" || op == "GlobalAveragePool") return make_pooling_layer(node, g);
   if (op == "BatchNormalization") return make_batchnorm_layer(node, g, group.activation);
   if (op == "Relu" || op == "LeakyRelu" || op == "Tanh" || op == "Sigmoid") return make_eltwise_layer(node, g);

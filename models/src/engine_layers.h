@@ -7,7 +7,7 @@
 
 namespace nv::engine {
 
-std::unique_ptr<Layer> make_convolution_layer(const GraphSpec& spec, const NodeSpec& node, const NodeGeometry& geometry,
+std::unique_ptr<Layer> make_convolution_layer(const NodeSpec& node, const NodeGeometry& geometry,
                                               const NodeSpec* batchnorm, const NodeSpec* activation);
 std::unique_ptr<Layer> make_pooling_layer(const NodeSpec& node, const NodeGeometry& geometry);
 std::unique_ptr<Layer> make_batchnorm_layer(const NodeSpec& node, const NodeGeometry& geometry, const NodeSpec* relu);

@@ -18,10 +18,9 @@ memory::dims minus_one(const std::vector<int64_t>& dilations) {
 
 class ConvolutionLayer : public Layer {
  public:
-  ConvolutionLayer(const GraphSpec& spec, const NodeSpec& node, const NodeGeometry& geometry, const NodeSpec* batchnorm,
+  ConvolutionLayer(const NodeSpec& node, const NodeGeometry& geometry, const NodeSpec* batchnorm,
                    const NodeSpec* activation)
       : Layer(node, geometry),
-        spec_(spec),
         batchnorm_(batchnorm),
         activation_(activation),
         transposed_(node.op == "ConvTranspose") {}
@@ -109,11 +108,11 @@ class ConvolutionLayer : public Layer {
 
     src_ = plan.value_in_layout(node_.inputs[0], src_desc_, node_.name + " input layout");
     weights_ = plan.allocate(weights_desc_);
-    memory master = plan.master_weight(node_.inputs[1], plain_weights_);
     if (batchnorm_) {
-      plan_batchnorm_folding(plan, master);
+      plan_batchnorm_folding(plan);
     } else {
-      plan.add_reorder(plan.import_steps(), master, weights_, node_.name + " weights");
+      plan.add_reorder(plan.import_steps(), plan.master_weight(node_.inputs[1], plain_weights_), weights_,
+                       node_.name + " weights");
       if (has_bias_) bias_ = plan.master_weight(node_.inputs[2], bias_desc_);
     }
     dst_ = plan.define_value(output_name(), dst_desc_);
@@ -251,7 +250,7 @@ class ConvolutionLayer : public Layer {
  private:
   // Inference: y = BN(conv(x, W) + b) = conv(x, W*s) + (b - mean)*s + beta
   // with s = scale / sqrt(var + eps), recomputed whenever weights change.
-  void plan_batchnorm_folding(Plan& plan, const memory& master) {
+  void plan_batchnorm_folding(Plan& plan) {
     const NodeSpec& bn = *batchnorm_;
     NetworkState& state = plan.state();
     const Tensor* w = &state.weights.at(node_.inputs[1]);
@@ -280,11 +279,9 @@ class ConvolutionLayer : public Layer {
       }
     };
     plan.add_import(std::move(fold));
-    (void)master;
     plan.add_reorder(plan.import_steps(), folded, weights_, node_.name + " weights");
   }
 
-  const GraphSpec& spec_;
   const NodeSpec* batchnorm_;
   const NodeSpec* activation_;
   bool transposed_;
@@ -300,10 +297,10 @@ class ConvolutionLayer : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> make_convolution_layer(const GraphSpec& spec, const NodeSpec& node, const NodeGeometry& geometry,
+std::unique_ptr<Layer> make_convolution_layer(const NodeSpec& node, const NodeGeometry& geometry,
                                               const NodeSpec* batchnorm, const NodeSpec* activation) {
   if (batchnorm && node.op != "Conv") throw std::logic_error("BatchNormalization folds only into Conv");
-  return std::make_unique<ConvolutionLayer>(spec, node, geometry, batchnorm, activation);
+  return std::make_unique<ConvolutionLayer>(node, geometry, batchnorm, activation);
 }
 
 }  // namespace nv::engine
