@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -48,106 +49,134 @@ std::vector<double> initial_embedding(const std::vector<double>& points, size_t 
   return y;
 }
 
+// The whole optimisation is one parallel region (none for small sets) with
+// three barriers per iteration: on a busy machine every synchronisation can
+// cost a scheduler time slice, so they are kept to the data dependencies:
+// tree build -> repulsion -> normaliser Z -> gradient and step -> next tree.
 template <size_t D>
 class Optimizer {
  public:
-  Optimizer(const SparseAffinities& p, size_t count, double theta) : p_(p), count_(count), theta_(theta) {}
+  Optimizer(const SparseAffinities& p, size_t count, const TsneOptions& options)
+      : p_(p), count_(count), options_(options) {}
 
-  // Gradient of KL(P || Q) at y, with P scaled by exaggeration. One parallel
-  // region per iteration, and none for small sets: on a busy machine every
-  // fork/join can cost a scheduler time slice, more than a small iteration.
-  void gradient(const std::vector<double>& y, double exaggeration, std::vector<double>& grad) {
-    tree_.build(y, count_);
+  TsneResult run(std::vector<double> y) {
+    const double learning_rate = options_.learning_rate > 0.0
+                                     ? options_.learning_rate
+                                     : std::max(static_cast<double>(count_) / options_.early_exaggeration / 4.0, 50.0);
+    std::vector<double> next(y.size()), update(y.size(), 0.0), gains(y.size(), 1.0);
     sum_q_.resize(count_);
     repulsive_.resize(count_ * D);
-    double z = 0.0;
+    size_t done = 0;
+    bool stop = false;
+    std::exception_ptr failure;
 #pragma omp parallel if (count_ >= parallel_threshold)
-    {
-#pragma omp for schedule(dynamic, 256)
-      for (size_t k = 0; k < count_; ++k) {
-        const size_t i = tree_.spatial_order()[k];
-        sum_q_[i] = tree_.repulsion(i, &y[i * D], theta_, &repulsive_[i * D]);
-      }
+    for (size_t iteration = 0;; ++iteration) {
 #pragma omp single
-      // Serial sum: the same result for any thread schedule.
-      z = std::max(std::accumulate(sum_q_.begin(), sum_q_.end(), 0.0), std::numeric_limits<double>::min());
+      {
+        if (iteration > 0) {
+          y.swap(next);
+          done = iteration;
+          try {
+            if (options_.progress && iteration % 50 == 0 && !options_.progress(iteration)) stop = true;
+          } catch (...) {
+            failure = std::current_exception();
+            stop = true;
+          }
+        }
+        if (iteration >= options_.iterations) stop = true;
+        if (!stop) tree_.build(y, count_);
+      }  // barrier: everyone sees the tree and `stop`
+      if (stop) break;
+      const bool exploring = iteration < options_.exaggeration_iterations;
+      const double exaggeration = exploring ? options_.early_exaggeration : 1.0;
+      const double momentum = exploring ? 0.5 : 0.8;
+      repulsion(y);  // ends with a barrier
+      const double z = normaliser();
 #pragma omp for schedule(static)
       for (size_t i = 0; i < count_; ++i) {
-        double attractive[D] = {};
-        for (size_t e = p_.row_start[i]; e < p_.row_start[i + 1]; ++e) {
-          const size_t j = p_.columns[e];
-          double diff[D], d2 = 0.0;
-          for (size_t d = 0; d < D; ++d) {
-            diff[d] = y[i * D + d] - y[j * D + d];
-            d2 += diff[d] * diff[d];
-          }
-          const double weight = p_.values[e] / (1.0 + d2);
-          for (size_t d = 0; d < D; ++d) attractive[d] += weight * diff[d];
+        double grad[D];
+        gradient_of(i, y, exaggeration, z, grad);
+        for (size_t d = 0; d < D; ++d) {
+          const size_t k = i * D + d;
+          const bool same_sign = update[k] * grad[d] >= 0.0;  // scikit-learn: inc = update * grad < 0
+          gains[k] = same_sign ? std::max(gains[k] * 0.8, 0.01) : gains[k] + 0.2;
+          update[k] = momentum * update[k] - learning_rate * gains[k] * grad[d];
+          next[k] = y[k] + update[k];
         }
-        for (size_t d = 0; d < D; ++d)
-          grad[i * D + d] = 4.0 * (exaggeration * attractive[d] - repulsive_[i * D + d] / z);
-      }
+      }  // barrier: the step is complete
     }
-    last_z_ = z;
-  }
-
-  // KL(P || Q) with the normaliser Z of the last gradient (Barnes-Hut estimate).
-  double divergence(const std::vector<double>& y) const {
-    double kl = 0.0;
-    const double eps = std::numeric_limits<double>::epsilon();
-#pragma omp parallel for schedule(static) reduction(+ : kl) if (count_ >= parallel_threshold)
-    for (size_t i = 0; i < count_; ++i)
-      for (size_t e = p_.row_start[i]; e < p_.row_start[i + 1]; ++e) {
-        const size_t j = p_.columns[e];
-        double d2 = 0.0;
-        for (size_t d = 0; d < D; ++d) d2 += (y[i * D + d] - y[j * D + d]) * (y[i * D + d] - y[j * D + d]);
-        const double q = 1.0 / (1.0 + d2) / last_z_;
-        const double p = p_.values[e];
-        kl += p * std::log(std::max(p, eps) / std::max(q, eps));
-      }
-    return kl;
+    if (failure) std::rethrow_exception(failure);
+    TsneResult result;
+    result.iterations = done;
+    result.kl_divergence = divergence(y);
+    result.embedding = std::move(y);
+    return result;
   }
 
  private:
+  void repulsion(const std::vector<double>& y) {
+#pragma omp for schedule(dynamic, 256)
+    for (size_t k = 0; k < count_; ++k) {
+      const size_t i = tree_.spatial_order()[k];
+      sum_q_[i] = tree_.repulsion(i, &y[i * D], options_.theta, &repulsive_[i * D]);
+    }
+  }
+
+  // Every thread sums in the same order: the same Z for any schedule.
+  double normaliser() const {
+    return std::max(std::accumulate(sum_q_.begin(), sum_q_.end(), 0.0), std::numeric_limits<double>::min());
+  }
+
+  // 4 (exaggeration F_attr - F_rep / Z) for point i (needs repulsion() first).
+  void gradient_of(size_t i, const std::vector<double>& y, double exaggeration, double z, double* grad) const {
+    double attractive[D] = {};
+    for (size_t e = p_.row_start[i]; e < p_.row_start[i + 1]; ++e) {
+      const size_t j = p_.columns[e];
+      double diff[D], d2 = 0.0;
+      for (size_t d = 0; d < D; ++d) {
+        diff[d] = y[i * D + d] - y[j * D + d];
+        d2 += diff[d] * diff[d];
+      }
+      const double weight = p_.values[e] / (1.0 + d2);
+      for (size_t d = 0; d < D; ++d) attractive[d] += weight * diff[d];
+    }
+    for (size_t d = 0; d < D; ++d) grad[d] = 4.0 * (exaggeration * attractive[d] - repulsive_[i * D + d] / z);
+  }
+
+  // KL(P || Q) of the final embedding, Z from a Barnes-Hut pass.
+  double divergence(const std::vector<double>& y) {
+    tree_.build(y, count_);
+    double kl = 0.0;
+    const double eps = std::numeric_limits<double>::epsilon();
+#pragma omp parallel if (count_ >= parallel_threshold)
+    {
+      repulsion(y);
+      const double z = normaliser();
+#pragma omp for schedule(static) reduction(+ : kl)
+      for (size_t i = 0; i < count_; ++i)
+        for (size_t e = p_.row_start[i]; e < p_.row_start[i + 1]; ++e) {
+          const size_t j = p_.columns[e];
+          double d2 = 0.0;
+          for (size_t d = 0; d < D; ++d) d2 += (y[i * D + d] - y[j * D + d]) * (y[i * D + d] - y[j * D + d]);
+          const double q = 1.0 / (1.0 + d2) / z;
+          const double p = p_.values[e];
+          kl += p * std::log(std::max(p, eps) / std::max(q, eps));
+        }
+    }
+    return kl;
+  }
+
   const SparseAffinities& p_;
   size_t count_;
-  double theta_;
+  const TsneOptions& options_;
   SpaceTree<D> tree_;
   std::vector<double> sum_q_, repulsive_;
-  double last_z_ = 1.0;
 };
 
 template <size_t D>
 TsneResult optimize(const SparseAffinities& p, std::vector<double> y, size_t count, const TsneOptions& options) {
-  Optimizer<D> optimizer(p, count, options.theta);
-  const double learning_rate = options.learning_rate > 0.0
-                                   ? options.learning_rate
-                                   : std::max(static_cast<double>(count) / options.early_exaggeration / 4.0, 50.0);
-  std::vector<double> grad(count * D), update(count * D, 0.0), gains(count * D, 1.0);
-  TsneResult result;
-  size_t iteration = 0;
-  for (; iteration < options.iterations; ++iteration) {
-    const bool exploring = iteration < options.exaggeration_iterations;
-    const double exaggeration = exploring ? options.early_exaggeration : 1.0;
-    const double momentum = exploring ? 0.5 : 0.8;
-    optimizer.gradient(y, exaggeration, grad);
-#pragma omp parallel for schedule(static) if (count >= parallel_threshold)
-    for (size_t k = 0; k < count * D; ++k) {
-      const bool same_sign = update[k] * grad[k] >= 0.0;  // scikit-learn: inc = update * grad < 0
-      gains[k] = same_sign ? std::max(gains[k] * 0.8, 0.01) : gains[k] + 0.2;
-      update[k] = momentum * update[k] - learning_rate * gains[k] * grad[k];
-      y[k] += update[k];
-    }
-    if (options.progress && (iteration + 1) % 50 == 0 && !options.progress(iteration + 1)) {
-      ++iteration;
-      break;
-    }
-  }
-  optimizer.gradient(y, 1.0, grad);  // refreshes Z for the divergence
-  result.kl_divergence = optimizer.divergence(y);
-  result.iterations = iteration;
-  result.embedding = std::move(y);
-  return result;
+  Optimizer<D> optimizer(p, count, options);
+  return optimizer.run(std::move(y));
 }
 
 }  // namespace
