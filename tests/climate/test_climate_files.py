@@ -81,6 +81,20 @@ names = sorted(sub.GetPointData().GetArrayName(i) for i in range(sub.GetPointDat
 check(names == ["LABELS", "PSL", "TMQ"], "subset file arrays %s" % names)
 check(numpy.array_equal(field(sub, "LABELS"), field(original, "FRONTS")), "label array choice ignored")
 
+# neuralview.climate.write_samples: one file per time step, read back as a series.
+import neuralview  # noqa: E402
+from neuralview import climate  # noqa: E402
+
+small = SyntheticClimate(Dimensions=[144, 96], Seed=8, NumberOfTimeSteps=3)
+for fmt, reader_type in (("climatenet", ClimateNetReader), ("deepcam", DeepCAMReader)):
+    paths = climate.write_samples(small, os.path.join(work, fmt), format=fmt)
+    check(len(paths) == 3 and all(os.path.isfile(p) for p in paths), "%s samples: %s" % (fmt, paths))
+    reread = reader_type(FileNames=paths)
+    reread.UpdatePipelineInformation()
+    check(list(reread.TimestepValues) == [0.0, 1.0, 2.0], "%s series steps %s" % (fmt, list(reread.TimestepValues)))
+    check(numpy.array_equal(field(fetch(reread, 2.0), "LABELS"), field(fetch(small, 2.0), "LABELS")),
+          "%s: time step 2 read back differs" % fmt)
+
 # Bad input: clear errors, no crash. (Errors of file names come from
 # RequestInformation, so the observer is attached before the name is set.)
 
