@@ -1,5 +1,6 @@
 #include "vtkNVApplyNetwork.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -15,15 +16,18 @@
 #include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
 #include "vtkDoubleArray.h"
+#include "vtkExtentTranslator.h"
 #include "vtkFieldData.h"
 #include "vtkFloatArray.h"
 #include "vtkImageData.h"
 #include "vtkInformation.h"
 #include "vtkInformationVector.h"
 #include "vtkIntArray.h"
+#include "vtkNew.h"
 #include "vtkObjectFactory.h"
 #include "vtkPointData.h"
 #include "vtkSmartPointer.h"
+#include "vtkStreamingDemandDrivenPipeline.h"
 #include "vtkTable.h"
 
 vtkStandardNewMacro(vtkNVApplyNetwork);
@@ -143,12 +147,83 @@ int vtkNVApplyNetwork::RequestDataObject(vtkInformation*, vtkInformationVector**
   return 1;
 }
 
+int vtkNVApplyNetwork::RequestUpdateExtent(vtkInformation* request, vtkInformationVector** inputVector,
+                                           vtkInformationVector* outputVector) {
+  this->Superclass::RequestUpdateExtent(request, inputVector, outputVector);
+  vtkInformation* outInfo = outputVector->GetInformationObject(0);
+  vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
+  const int pieces = outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
+                         ? outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
+                         : 1;
+  int ghosts = outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS())
+                   ? outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS())
+                   : 0;
+  if (pieces > 1) {
+    try {
+      const nv::SpatialGeometry& g = this->Model().predictor->geometry();
+      // Rounding the window out to the downsampling grid needs up to one more step on each side.
+      ghosts += static_cast<int>(g.receptive_radius + 2 * g.downsampling);
+    } catch (const std::exception&) {
+      // The model's problem is reported by RequestData.
+    }
+  }
+  inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS(), ghosts);
+  // Structured inputs take the halo as a larger update extent: grow the
+  // piece by the ghost width along every axis the field extends in.
+  if (pieces > 1 && outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT()) &&
+      inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT())) {
+    int extent[6], whole[6];
+    outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), extent);
+    inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+    // Remember the piece: by RequestData the output's update extent may have
+    // been overwritten with the grown one.
+    std::copy(extent, extent + 6, this->RequestedPiece);
+    this->HasRequestedPiece = true;
+    for (int a = 0; a < 3; ++a) {
+      if (whole[2 * a] == whole[2 * a + 1]) continue;
+      extent[2 * a] = std::max(whole[2 * a], extent[2 * a] - ghosts);
+      extent[2 * a + 1] = std::min(whole[2 * a + 1], extent[2 * a + 1] + ghosts);
+    }
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), extent, 6);
+  }
+  return 1;
+}
+
 int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** inputVector,
                                    vtkInformationVector* outputVector) {
   vtkDataObject* input = vtkDataObject::GetData(inputVector[0], 0);
   vtkDataObject* output = vtkDataObject::GetData(outputVector, 0);
   vtkTable* table = vtkTable::GetData(outputVector, 1);
   output->ShallowCopy(input);
+  // With ghost layers the input is larger than the piece asked for: the
+  // network runs on an aligned window around the piece, the output keeps the piece.
+  int piece[6] = {0, -1, 0, -1, 0, -1}, whole[6] = {0, -1, 0, -1, 0, -1};
+  vtkInformation* outInfo = outputVector->GetInformationObject(0);
+  vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
+  const int pieces = outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
+                         ? outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
+                         : 1;
+  const bool cropped =
+      vtkImageData::SafeDownCast(input) && pieces > 1 && inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT());
+  int inputExtent[6] = {0, -1, 0, -1, 0, -1};
+  if (cropped) {
+    inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+    if (this->HasRequestedPiece) {
+      std::copy(this->RequestedPiece, this->RequestedPiece + 6, piece);
+    } else {
+      // The piece without ghost layers, split as the pipeline splits it.
+      vtkNew<vtkExtentTranslator> translator;
+      translator->PieceToExtentThreadSafe(outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER()), pieces,
+                                          0, whole, piece, vtkExtentTranslator::BLOCK_MODE, 0);
+    }
+    inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+    vtkImageData::SafeDownCast(input)->GetExtent(inputExtent);
+    for (int a = 0; a < 3; ++a) {
+      piece[2 * a] = std::max(piece[2 * a], inputExtent[2 * a]);
+      piece[2 * a + 1] = std::min(piece[2 * a + 1], inputExtent[2 * a + 1]);
+    }
+    vtkImageData::SafeDownCast(output)->Crop(piece);
+  }
   try {
     LoadedModel& model = this->Model();
     nv::Predictor& predictor = *model.predictor;
@@ -180,19 +255,51 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
       vtkDataSetAttributes* attributes = nv::attributes_of(image, association);
       const nv::Shape spatial = nv::image_spatial_shape(image, association);
       const int64_t n = nv::element_count(spatial);
+      // The values come from the input image, which may carry ghost layers.
+      const bool halo = cropped && images.size() == 1 && association == vtkDataObject::FIELD_ASSOCIATION_POINTS;
+      vtkImageData* source_image = halo ? vtkImageData::SafeDownCast(input) : image;
+      vtkDataSetAttributes* source_attributes = nv::attributes_of(source_image, association);
+      const nv::Shape source_spatial = nv::image_spatial_shape(source_image, association);
+      const int64_t source_n = nv::element_count(source_spatial);
       nv::Shape shape = {static_cast<int64_t>(sources.size())};
-      shape.insert(shape.end(), spatial.begin(), spatial.end());
+      shape.insert(shape.end(), source_spatial.begin(), source_spatial.end());
       nv::Tensor field(shape);
       for (size_t c = 0; c < sources.size(); ++c) {
-        vtkDataArray* array = attributes->GetArray(sources[c].array.c_str());
-        for (int64_t i = 0; i < n; ++i)
-          field[c * n + i] = static_cast<float>(array->GetComponent(i, sources[c].component));
+        vtkDataArray* array = source_attributes->GetArray(sources[c].array.c_str());
+        for (int64_t i = 0; i < source_n; ++i)
+          field[c * source_n + i] = static_cast<float>(array->GetComponent(i, sources[c].component));
+      }
+      // Window of the input the network runs on (tensor axis order z, y, x),
+      // and where the piece lies in it.
+      std::vector<int64_t> window_begin(source_spatial.size(), 0), window_size = source_spatial;
+      std::vector<int64_t> piece_begin(source_spatial.size(), 0), piece_size = spatial;
+      if (halo) {
+        const nv::SpatialGeometry& g = predictor.geometry();
+        const int64_t F = g.downsampling, R = g.receptive_radius;
+        for (size_t t = 0; t < source_spatial.size(); ++t) {
+          const int a = static_cast<int>(source_spatial.size() - 1 - t);  // tensor axis t is VTK axis a
+          const int64_t lo = whole[2 * a], in_lo = inputExtent[2 * a], in_hi = inputExtent[2 * a + 1];
+          // Aligned to the downsampling grid of the whole field, reaching R past the piece.
+          int64_t s = lo + std::max<int64_t>(0, (piece[2 * a] - R - lo) / F * F);
+          int64_t e = std::min<int64_t>(whole[2 * a + 1] + 1, lo + (piece[2 * a + 1] + 1 + R - lo + F - 1) / F * F);
+          // Should the input hold fewer ghost layers than asked for, stay on the grid.
+          if (s < in_lo) s = lo + (in_lo - lo + F - 1) / F * F;
+          if (e > in_hi + 1) e = lo + (in_hi + 1 - lo) / F * F;
+          window_begin[t] = s - in_lo;
+          window_size[t] = e - s;
+          piece_begin[t] = piece[2 * a] - s;
+        }
+        field = nv::crop_field(field, window_begin, window_size);
       }
 
       if (task == "segmentation" || task == "autoencoder") {
         nv::FieldPredictionOptions options;
         options.tile_size = this->TileSize;
-        const nv::Tensor out = predictor.predict_field(field, options);
+        nv::Tensor out = predictor.predict_field(field, options);
+        if (halo) {
+          out = nv::crop_field(out, piece_begin, piece_size);
+          field = nv::crop_field(field, piece_begin, piece_size);
+        }
         if (task == "segmentation") {
           const nv::Tensor probability = nv::softmax_over_first_axis(out);
           const int64_t K = probability.dim(0);

@@ -15,6 +15,11 @@
  * - Classification and regression: field data `Prediction` (and class
  *   probabilities), also as a one-row table on output port 1.
  * The model is re-read when its file changes.
+ *
+ * In parallel runs each rank asks its upstream for ghost layers as wide as
+ * the network's receptive field (plus one downsampling step for alignment),
+ * runs the network on its piece with that halo, and keeps the piece: the
+ * result equals one pass over the whole field.
  */
 #ifndef vtkNVApplyNetwork_h
 #define vtkNVApplyNetwork_h
@@ -52,6 +57,7 @@ class NEURALVIEWFILTERS_EXPORT vtkNVApplyNetwork : public vtkDataObjectAlgorithm
   int FillInputPortInformation(int port, vtkInformation* info) override;
   int FillOutputPortInformation(int port, vtkInformation* info) override;
   int RequestDataObject(vtkInformation*, vtkInformationVector**, vtkInformationVector*) override;
+  int RequestUpdateExtent(vtkInformation*, vtkInformationVector**, vtkInformationVector*) override;
   int RequestData(vtkInformation*, vtkInformationVector**, vtkInformationVector*) override;
 
  private:
@@ -65,6 +71,8 @@ class NEURALVIEWFILTERS_EXPORT vtkNVApplyNetwork : public vtkDataObjectAlgorithm
   std::vector<std::string> ChannelMapping;
   int TileSize = 512;
   std::unique_ptr<LoadedModel> Loaded;
+  int RequestedPiece[6] = {0, -1, 0, -1, 0, -1};  // the piece asked for, before the halo was added
+  bool HasRequestedPiece = false;
 };
 
 #endif

@@ -137,12 +137,21 @@ int vtkNVTrainNetwork::RequestInformation(vtkInformation*, vtkInformationVector*
                                           vtkInformationVector* outputVector) {
   vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
   this->TimeSteps.clear();
+  this->TrainingOverTime = false;
   if (this->UseTimeSteps && inInfo->Has(vtkStreamingDemandDrivenPipeline::TIME_STEPS())) {
     const int n = inInfo->Length(vtkStreamingDemandDrivenPipeline::TIME_STEPS());
     const double* steps = inInfo->Get(vtkStreamingDemandDrivenPipeline::TIME_STEPS());
-    this->TimeSteps.assign(steps, steps + n);
-    if (this->MaximumSamples > 0 && static_cast<int>(this->TimeSteps.size()) > this->MaximumSamples)
-      this->TimeSteps.resize(this->MaximumSamples);
+    std::vector<double> all(steps, steps + n);
+    if (this->MaximumSamples > 0 && static_cast<int>(all.size()) > this->MaximumSamples)
+      all.resize(this->MaximumSamples);
+    // Data parallel over time: each rank owns a contiguous block of whole time
+    // steps, so the global sample numbering (rank 0's first) is the time
+    // order, exactly as in a single-process run.
+    nv::ControllerCommunicator comm;
+    const size_t ranks = static_cast<size_t>(comm.size()), rank = static_cast<size_t>(comm.rank());
+    const size_t first = all.size() * rank / ranks, last = all.size() * (rank + 1) / ranks;
+    this->TimeSteps.assign(all.begin() + first, all.begin() + last);
+    this->TrainingOverTime = !all.empty();
   }
   // The history does not depend on time: the output has no time steps.
   vtkInformation* outInfo = outputVector->GetInformationObject(0);
@@ -155,6 +164,12 @@ int vtkNVTrainNetwork::RequestUpdateExtent(vtkInformation*, vtkInformationVector
   vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
   if (!this->TimeSteps.empty() && this->CurrentTimeIndex < this->TimeSteps.size())
     inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_TIME_STEP(), this->TimeSteps[this->CurrentTimeIndex]);
+  if (this->TrainingOverTime) {
+    // Whole time steps are the samples: ask for the full extent, not a piece.
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER(), 0);
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES(), 1);
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS(), 0);
+  }
   return 1;
 }
 
@@ -194,7 +209,9 @@ int vtkNVTrainNetwork::RequestData(vtkInformation* request, vtkInformationVector
   vtkTable* output = vtkTable::GetData(outputVector, 0);
   if (this->CurrentTimeIndex == 0) *this->Samples = Collection{};
 
-  this->CollectSamples(input);
+  // A rank that owns no time step (more ranks than steps) gathers nothing but
+  // still takes part in training's collectives.
+  if (!this->TrainingOverTime || !this->TimeSteps.empty()) this->CollectSamples(input);
   if (!this->TimeSteps.empty()) {
     ++this->CurrentTimeIndex;
     this->UpdateProgress(0.05 * this->CurrentTimeIndex / this->TimeSteps.size());
@@ -270,7 +287,25 @@ int vtkNVTrainNetwork::Train(vtkTable* output) {
     } else {
       outputs = static_cast<int64_t>(stats.channels());
     }
+    // A rank without samples learns the sample shape from the others.
     nv::Shape sample_shape = data->sample_input_shape();
+    std::vector<double> shape_code(5, -1.0);
+    for (size_t a = 0; a < sample_shape.size() && a < shape_code.size(); ++a)
+      shape_code[a] = static_cast<double>(sample_shape[a]);
+    comm.allreduce_max(shape_code.data(), shape_code.size());
+    sample_shape.clear();
+    for (double d : shape_code)
+      if (d > 0) sample_shape.push_back(static_cast<int64_t>(d));
+    if (data->field_count() == 0) {
+      nv::Shape target_shape;
+      if (this->Task == SEGMENTATION)
+        target_shape.assign(sample_shape.begin() + 1, sample_shape.end());
+      else if (this->Task == AUTOENCODER)
+        target_shape = sample_shape;
+      else
+        target_shape = {this->Task == CLASSIFICATION ? 1 : outputs};
+      data->expect_sample_shapes(sample_shape, target_shape);
+    }
 
     nv::GraphSpec spec =
         nv::create_network(this->Architecture, task, sample_shape, outputs, static_cast<uint64_t>(this->Seed));

@@ -16,6 +16,11 @@
  * class array (Segmentation) or a field-data array per sample
  * (Classification: a class id; Regression: one value per component).
  * Autoencoders need no label.
+ *
+ * Under MPI (pvbatch, pvserver) training is data parallel: each rank owns a
+ * contiguous block of time steps (whole fields) or its own blocks or piece,
+ * gradients are summed over ParaView's controller, weights stay identical,
+ * and rank 0 writes the model.
  */
 #ifndef vtkNVTrainNetwork_h
 #define vtkNVTrainNetwork_h
@@ -137,7 +142,8 @@ class NEURALVIEWFILTERS_EXPORT vtkNVTrainNetwork : public vtkTableAlgorithm {
   int WarmupEpochs = 0;
   int MaximumSamples = 0;
 
-  std::vector<double> TimeSteps;  // of the input, when training over time
+  std::vector<double> TimeSteps;  // this rank's time steps, when training over time
+  bool TrainingOverTime = false;
   size_t CurrentTimeIndex = 0;
   std::unique_ptr<Collection> Samples;
 };

@@ -103,8 +103,13 @@ void FieldDataset::normalise(const std::vector<double>& mean, const std::vector<
 
 size_t FieldDataset::size() const { return fields_.size() * (crop_ > 0 ? crops_per_field_ : 1); }
 
+void FieldDataset::expect_sample_shapes(Shape input, Shape target) {
+  expected_input_ = std::move(input);
+  expected_target_ = std::move(target);
+}
+
 Shape FieldDataset::sample_input_shape() const {
-  if (fields_.empty()) return {};
+  if (fields_.empty()) return expected_input_;
   Shape shape = fields_.front().shape();
   if (crop_ > 0)
     for (size_t a = 1; a < shape.size(); ++a) shape[a] = crop_;
@@ -112,7 +117,7 @@ Shape FieldDataset::sample_input_shape() const {
 }
 
 Shape FieldDataset::sample_target_shape() const {
-  if (fields_.empty()) return {};
+  if (fields_.empty()) return expected_target_;
   switch (kind_) {
     case TargetKind::label_map: {
       Shape input = sample_input_shape();

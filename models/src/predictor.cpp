@@ -10,8 +10,9 @@ namespace {
 
 int64_t round_up(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
-// Copies the box [begin, begin+size) of a (C, spatial...) tensor.
-Tensor crop(const Tensor& field, const std::vector<int64_t>& begin, const std::vector<int64_t>& size) {
+}  // namespace
+
+Tensor crop_field(const Tensor& field, const std::vector<int64_t>& begin, const std::vector<int64_t>& size) {
   const size_t dims = begin.size();
   Shape shape = {field.dim(0)};
   shape.insert(shape.end(), size.begin(), size.end());
@@ -31,6 +32,8 @@ Tensor crop(const Tensor& field, const std::vector<int64_t>& begin, const std::v
       }
   return out;
 }
+
+namespace {
 
 // Writes `part` (C, size...) read from offset `from` into `field` at `to`, for `count` pixels per axis.
 void paste(const Tensor& part, const std::vector<int64_t>& from, Tensor& field, const std::vector<int64_t>& to,
@@ -137,7 +140,7 @@ Tensor Predictor::predict_field(const Tensor& field, const FieldPredictionOption
       core_from[a] = origin[a] - begin[a];
       core_count[a] = std::min<int64_t>(tile, L - origin[a]);
     }
-    Tensor out = run_one(crop(normalised, begin, size));
+    Tensor out = run_one(crop_field(normalised, begin, size));
     if (result.empty()) {
       Shape shape = {out.dim(0)};
       for (size_t a = 0; a < dims; ++a) shape.push_back(field.dim(a + 1));

@@ -35,6 +35,11 @@ class FieldDataset final : public Dataset {
   // the field, NaN values).
   void add_field(Tensor field, Tensor target = {});
 
+  // The sample shapes of a process that holds no field (more processes than
+  // samples): it still takes part in training and must report the shapes
+  // the others have.
+  void expect_sample_shapes(Shape input, Shape target);
+
   size_t field_count() const { return fields_.size(); }
   const Tensor& field(size_t i) const { return fields_.at(i); }
   const Tensor& target(size_t i) const { return targets_.at(i); }
@@ -58,6 +63,7 @@ class FieldDataset final : public Dataset {
   uint64_t seed_;
   std::vector<Tensor> fields_;
   std::vector<Tensor> targets_;
+  Shape expected_input_, expected_target_;
 };
 
 }  // namespace nv

@@ -58,6 +58,10 @@ class Predictor {
   std::map<std::pair<Shape, int64_t>, std::unique_ptr<Network>> networks_;
 };
 
+// The box [begin, begin + size) of the spatial axes of a (C, H, W) or
+// (C, D, H, W) tensor (begin/size per spatial axis, in tensor axis order).
+Tensor crop_field(const Tensor& field, const std::vector<int64_t>& begin, const std::vector<int64_t>& size);
+
 // Softmax over axis 0 of a (K, ...) tensor: class probabilities from logits.
 Tensor softmax_over_first_axis(const Tensor& logits);
 
