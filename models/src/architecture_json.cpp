@@ -236,8 +236,6 @@ GraphSpec build_from_layers(const json& doc, const Shape& input_shape, int64_t o
   }
   GraphSpec spec = b.build(output);
   // The definition travels with the model, so a saved file says how it was built.
-  spec.metadata.extra["architecture"] =
-      doc.contains("name") && doc.at("name").is_string() ? doc.at("name").get<std::string>() : std::string("json");
   spec.metadata.extra["architecture_json"] = doc.dump();
   return spec;
 }
@@ -285,6 +283,8 @@ GraphSpec load_architecture_json_from_string(const std::string& json_text, const
     if (!doc.at("name").is_string()) throw std::invalid_argument(prefix + ": 'name' must be a string");
     spec.name = doc.at("name").get<std::string>();
   }
+  // A network defined layer by layer is known by its name (or as "json").
+  if (doc.contains("layers")) spec.metadata.extra["architecture"] = doc.contains("name") ? spec.name : "json";
   read_metadata(doc, spec, source);
   return spec;
 }
