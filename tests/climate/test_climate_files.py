@@ -82,7 +82,6 @@ check(names == ["LABELS", "PSL", "TMQ"], "subset file arrays %s" % names)
 check(numpy.array_equal(field(sub, "LABELS"), field(original, "FRONTS")), "label array choice ignored")
 
 # neuralview.climate.write_samples: one file per time step, read back as a series.
-import neuralview  # noqa: E402
 from neuralview import climate  # noqa: E402
 
 small = SyntheticClimate(Dimensions=[144, 96], Seed=8, NumberOfTimeSteps=3)
