@@ -23,6 +23,8 @@ packages=(
   # oracles and benchmark peers (never runtime dependencies)
   python3-torch python3-sklearn python3-onnx python3-h5py python3-netcdf4
   python3-numpy python3-opencv libopenblas0-pthread
+  # climate tests (connected components) and example plots
+  python3-scipy python3-matplotlib
 )
 
 missing=()
