@@ -44,6 +44,11 @@ int vtkNVSyntheticCalorimeterSource::RequestData(vtkInformation* request, vtkInf
     return 0;
   }
   const uint64_t seed = static_cast<uint64_t>(static_cast<uint32_t>(this->Seed));
+  if (static_cast<int64_t>(this->FirstEvent) + this->NumberOfEvents > VTK_INT_MAX) {
+    vtkErrorMacro(<< "FirstEvent + NumberOfEvents exceeds the largest event index");
+    return 0;
+  }
+  const int first = this->FirstEvent;
   std::function<nv::CaloEventObjects(int)> make;
   if (this->Mode == CALOGAN) {
     nv::calo::ShowerSampleOptions options;
@@ -51,7 +56,8 @@ int vtkNVSyntheticCalorimeterSource::RequestData(vtkInformation* request, vtkInf
     options.min_energy_gev = this->MinimumEnergy;
     options.max_energy_gev = this->MaximumEnergy;
     options.parameters.noise_mev = this->NoiseLevel;
-    make = [options, seed](int i) {
+    make = [options, seed, first](int k) {
+      const int i = first + k;
       const nv::calo::Shower shower = nv::calo::sample_shower(options, seed, static_cast<uint64_t>(i));
       const int type = static_cast<int>(shower.particle);
       return nv::CaloEventObjects{nv::calo_layers(shower, type, i), nv::calo_stacked(shower, type, i),
@@ -64,7 +70,8 @@ int vtkNVSyntheticCalorimeterSource::RequestData(vtkInformation* request, vtkInf
     options.gluino_mass_gev = this->GluinoMass;
     options.background_min_pt_gev = this->BackgroundMinimumPt;
     options.jet_radius = this->JetRadius;
-    make = [options, seed](int i) {
+    make = [options, seed, first](int k) {
+      const int i = first + k;
       const nv::calo::DetectorEvent event = nv::calo::sample_detector_event(options, seed, static_cast<uint64_t>(i));
       auto image = nv::detector_image(event, options.eta_max, i);
       return nv::CaloEventObjects{image, image, nv::jet_circles(event.jets, options.jet_radius)};
@@ -83,6 +90,7 @@ void vtkNVSyntheticCalorimeterSource::PrintSelf(ostream& os, vtkIndent indent) {
   this->Superclass::PrintSelf(os, indent);
   os << indent << "Mode: " << (this->Mode == CALOGAN ? "CaloGAN" : "detector") << "\n";
   os << indent << "Seed: " << this->Seed << "\n" << indent << "NumberOfEvents: " << this->NumberOfEvents << "\n";
+  os << indent << "FirstEvent: " << this->FirstEvent << "\n";
   os << indent << "EventsAsBlocks: " << this->EventsAsBlocks << "\n"
      << indent << "Particle: " << this->Particle << "\n";
   os << indent << "Energy: " << this->MinimumEnergy << "-" << this->MaximumEnergy << " GeV\n";

@@ -18,7 +18,7 @@
  * Field data carry the labels (`ParticleType`, `Signal`), the incident
  * energy, weights, truth jets and the cut-based selection.
  *
- * Event i is drawn from (Seed, i) alone. Events are time steps 0..N-1 (so
+ * Event i is drawn from (Seed, i) alone (time step or block k shows event FirstEvent + k). Events are time steps 0..N-1 (so
  * TrainNetwork takes each step as a sample) or, with EventsAsBlocks, the
  * blocks of one multiblock per port (so ApplyNetwork scores all at once).
  */
@@ -47,6 +47,12 @@ class NEURALVIEWREADERS_EXPORT vtkNVSyntheticCalorimeterSource : public vtkDataO
   /// Number of events (time steps, or blocks). Default 1.
   vtkSetClampMacro(NumberOfEvents, int, 1, 10000000);
   vtkGetMacro(NumberOfEvents, int);
+
+  /// Index of the first event: the output holds events FirstEvent ... FirstEvent +
+  /// NumberOfEvents - 1 of the sample (time step or block k is event FirstEvent + k),
+  /// so any event of a large sample can be looked at alone. Default 0.
+  vtkSetClampMacro(FirstEvent, int, 0, VTK_INT_MAX);
+  vtkGetMacro(FirstEvent, int);
 
   /// Events as the blocks of one multiblock per port instead of time steps. Default off.
   vtkSetMacro(EventsAsBlocks, bool);
@@ -103,6 +109,7 @@ class NEURALVIEWREADERS_EXPORT vtkNVSyntheticCalorimeterSource : public vtkDataO
   int Mode = CALOGAN;
   int Seed = 0;
   int NumberOfEvents = 1;
+  int FirstEvent = 0;
   bool EventsAsBlocks = false;
   int Particle = MIXED;
   double MinimumEnergy = 1.0;

@@ -36,6 +36,7 @@ constexpr uint64_t kLabelStream = 0x1abe1;
 constexpr double kAlphaS = 0.15;
 constexpr double kCutoffGev = 1.0;  // transverse-momentum cutoff of the shower
 constexpr double kQuarkColour = 4.0 / 3.0, kGluonColour = 3.0;
+constexpr double kMaximumPartonEnergyGev = 3000.0;  // below a 6.5 TeV beam's share
 
 // Toy cross sections (fb) for the event weights.
 constexpr double kSignalCrossSectionFb = 25.0;
@@ -100,35 +101,40 @@ struct Parton {
   double colour;
 };
 
-// Angular-ordered toy shower of one parton; final partons are appended to `out`.
-void shower(Random& rng, Parton parton, double max_angle, std::vector<Parton>& out, int depth = 0) {
+// Angular-ordered toy shower of one parton; final partons are appended to
+// `out`. Emissions carry a transverse momentum k_t = z E theta between the
+// cutoff and kt_max (the hard process's scale), so forward partons do not
+// radiate more than the hard scatter could give them.
+void shower(Random& rng, Parton parton, double max_angle, double kt_max, std::vector<Parton>& out, int depth = 0) {
   double theta = max_angle;
   for (int emissions = 0; emissions < 64 && depth < 12; ++emissions) {
     const double energy = parton.p.e;
-    if (energy * theta <= 2 * kCutoffGev) break;
+    // Available range of ln z at angle theta: z from Q0/(E theta) to min(1/2, kt_max/(E theta)).
+    auto log_range = [&](double angle) { return std::log(std::min(0.5 * energy * angle, kt_max) / kCutoffGev); };
+    if (log_range(theta) <= 0) break;
     // Veto algorithm: the emission density per ln(theta) is
-    // rho = (2 alpha_s C / pi) ln(E theta / Q0), largest at the current theta.
-    const double rho_max = 2 * kAlphaS * parton.colour / kPi * std::log(energy * theta / kCutoffGev);
+    // rho = (2 alpha_s C / pi) * log_range(theta), largest at the current theta.
+    const double rho_max = 2 * kAlphaS * parton.colour / kPi * log_range(theta);
     bool emitted = false;
     while (true) {
       theta *= std::exp(-rng.exponential(1.0) / rho_max);
-      const double log_ratio = std::log(energy * theta / kCutoffGev);
-      if (log_ratio <= std::log(2.0)) break;
-      if (rng.uniform() * rho_max <= 2 * kAlphaS * parton.colour / kPi * log_ratio) {
+      const double range = log_range(theta);
+      if (range <= 0) break;
+      if (rng.uniform() * rho_max <= 2 * kAlphaS * parton.colour / kPi * range) {
         emitted = true;
         break;
       }
     }
     if (!emitted) break;
-    // Soft fraction z from dz/z between the cutoff and 1/2.
+    // Soft fraction z from dz/z over the available range.
     const double z_min = kCutoffGev / (energy * theta);
-    const double z = z_min * std::pow(0.5 / z_min, rng.uniform());
+    const double z = z_min * std::exp(log_range(theta) * rng.uniform());
     const Vec3 n = {parton.p.px, parton.p.py, parton.p.pz};
     const Vec3 direction = rotate_away(rng, scaled(n, 1.0 / norm(n)), theta);
     Parton gluon{massless(direction, z * energy), kGluonColour};
     const Vec3 rest = {parton.p.px - gluon.p.px, parton.p.py - gluon.p.py, parton.p.pz - gluon.p.pz};
     parton.p = massless(rest, (1 - z) * energy);
-    shower(rng, gluon, theta, out, depth + 1);
+    shower(rng, gluon, theta, kt_max, out, depth + 1);
   }
   out.push_back(parton);
 }
@@ -210,7 +216,11 @@ DetectorEvent simulate_detector_event(bool signal, const DetectorOptions& option
   FourVector recoil;
   for (int64_t k = 0; k < isr; ++k) {
     const double pt = scale * 0.04 * std::pow(0.7 / 0.04, rng.uniform());
-    const FourVector g = FourVector::from_pt_eta_phi_m(pt, 1.8 * rng.normal(), rng.uniform(-kPi, kPi), 0.0);
+    // Rapidities of a few units, never more energy than a beam's share can give.
+    double eta = 1.5 * rng.normal();
+    for (int tries = 0; tries < 8 && pt * std::cosh(eta) > kMaximumPartonEnergyGev; ++tries) eta = 1.5 * rng.normal();
+    if (pt * std::cosh(eta) > kMaximumPartonEnergyGev) eta = 0.0;
+    const FourVector g = FourVector::from_pt_eta_phi_m(pt, eta, rng.uniform(-kPi, kPi), 0.0);
     hard.push_back({g, kGluonColour});
     recoil += g;
   }
@@ -245,7 +255,10 @@ DetectorEvent simulate_detector_event(bool signal, const DetectorOptions& option
   } else {
     // dsigma/dpt ~ pt^-5 above the minimum, capped at 4 TeV.
     const double pt = std::min(options.background_min_pt_gev * std::pow(1.0 - rng.uniform(), -0.25), 4000.0);
-    const double y_boost = 0.8 * rng.normal(), y_star = 0.7 * rng.normal();
+    double y_boost = 0.8 * rng.normal(), y_star = 0.7 * rng.normal();
+    for (int tries = 0; tries < 8 && pt * std::cosh(std::fabs(y_boost) + std::fabs(y_star)) > kMaximumPartonEnergyGev;
+         ++tries)
+      y_boost = 0.8 * rng.normal(), y_star = 0.7 * rng.normal();
     const double phi = rng.uniform(-kPi, kPi);
     for (int side = 0; side < 2; ++side) {
       const double colour = rng.uniform() < 0.6 ? kGluonColour : kQuarkColour;
@@ -256,7 +269,7 @@ DetectorEvent simulate_detector_event(bool signal, const DetectorOptions& option
 
   // Parton shower and hadronisation.
   std::vector<Parton> partons;
-  for (const Parton& p : hard) shower(rng, p, 1.4, partons);
+  for (const Parton& p : hard) shower(rng, p, 1.4, std::max(p.p.pt(), 20.0), partons);
   std::vector<Particle3> particles;
   for (const Parton& p : partons) hadronise(rng, p, particles);
   // Underlying event: soft particles spread over the detector.

@@ -347,6 +347,23 @@ TEST(CaloDetector, SignalHasMoreJetsAndMoreSummedJetMassThanBackground) {
   EXPECT_GT(ms.mean, 2 * mb.mean);
 }
 
+// Energy conservation at the collider: the jets of an event never carry more
+// than the 13 TeV of the two beams, and no jet more than one beam's 6.5 TeV.
+TEST(CaloDetector, JetsRespectTheBeamEnergy) {
+  nv::calo::DetectorOptions options;
+  for (int signal = 0; signal < 2; ++signal)
+    for (int i = 0; i < 200; ++i) {
+      const auto e = nv::calo::simulate_detector_event(signal == 1, options, 6, static_cast<uint64_t>(i));
+      double total = 0;
+      for (const auto& j : e.jets) {
+        const double energy = std::sqrt(std::pow(j.pt * std::cosh(j.eta), 2) + j.mass * j.mass);
+        EXPECT_LT(energy, 6500.0) << "event " << i << (signal ? " (signal)" : " (background)");
+        total += energy;
+      }
+      EXPECT_LT(total, 13000.0) << "event " << i;
+    }
+}
+
 TEST(CaloDetector, ImagesHoldTheEventsTransverseEnergy) {
   nv::calo::DetectorOptions options;
   options.image_size = 32;

@@ -135,6 +135,12 @@ steps.UpdatePipeline(7.0)
 check(numpy.array_equal(cells(servermanager.Fetch(steps), "HCAL"), cells(images.GetBlock(7), "HCAL")),
       "time step 7 differs from block 7")
 
+# FirstEvent: one event of the sample alone.
+alone = calorimeter.detector_events(events=1, seed=5, FirstEvent=7)
+check(numpy.array_equal(cells(servermanager.Fetch(alone), "HCAL"), cells(images.GetBlock(7), "HCAL")),
+      "FirstEvent=7 differs from event 7")
+check(nvtest.field_array(servermanager.Fetch(alone), "EventIndex")[0] == 7, "EventIndex of FirstEvent=7")
+
 big = calorimeter.detector_events(events=2, seed=5, image_size=224)
 big.UpdatePipeline(1.0)
 check(servermanager.Fetch(big).GetDimensions() == (225, 225, 1), "224 x 224 images")
