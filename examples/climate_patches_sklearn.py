@@ -60,12 +60,13 @@ def plot():
         d = numpy.load(os.path.join(out_dir, "patches_%s.npz" % key))
         for row, (label, what) in enumerate(((1, key), (0, "none"))):
             patch = d["x"][d["y"] == label][0]
-            channel = 0 if key != "TC" else 5  # TMQ
+            # TMQ (channel 5 of the cyclone patches, 0 of the river patches); rain for fronts.
+            channel, shown = {"TC": (5, "TMQ"), "AR": (0, "TMQ"), "front": (1, "PRECT")}[key]
             a = fig.add_axes([0.48 + 0.175 * t, 0.52 - 0.42 * row, 0.16, 0.36])
             a.imshow(patch[channel], origin="lower", cmap="viridis")
             a.set_xticks([])
             a.set_yticks([])
-            a.set_title("%s: TMQ, %s" % (task.split(" vs")[0], what), fontsize=9)
+            a.set_title("%s: %s, %s" % (task.split(" vs")[0], shown, what), fontsize=9)
     fig.savefig(os.path.join(out_dir, "climate_patches.png"), dpi=100)
 
 

@@ -79,6 +79,6 @@ g = Show(glyphs, views[1])
 g.ColorArrayName = ["POINTS", ""]
 g.AmbientColor = g.DiffuseColor = [0.1, 0.1, 0.1]
 picture = os.path.join(out_dir, "climate_synthetic.png")
-layout.SetSize(1800, 960)
-SaveScreenshot(picture, layout, ImageResolution=[1800, 960])
+layout.SetSize(1500, 800)
+SaveScreenshot(picture, layout, ImageResolution=[1500, 800])
 print("wrote", picture)
