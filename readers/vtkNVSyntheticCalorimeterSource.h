@@ -18,9 +18,9 @@
  * Field data carry the labels (`ParticleType`, `Signal`), the incident
  * energy, weights, truth jets and the cut-based selection.
  *
- * Event i is drawn from (Seed, i) alone (time step or block k shows event FirstEvent + k). Events are time steps 0..N-1 (so
- * TrainNetwork takes each step as a sample) or, with EventsAsBlocks, the
- * blocks of one multiblock per port (so ApplyNetwork scores all at once).
+ * Event i is drawn from (Seed, i) alone (time step or block k shows event FirstEvent + k). Events are time steps 0..N-1
+ * (so TrainNetwork takes each step as a sample) or, with EventsAsBlocks, the blocks of one multiblock per port (so
+ * ApplyNetwork scores all at once).
  */
 #ifndef vtkNVSyntheticCalorimeterSource_h
 #define vtkNVSyntheticCalorimeterSource_h
