@@ -44,6 +44,17 @@ void calo_set_time_steps(vtkInformationVector* outputs, int events, bool blocks)
   }
 }
 
+void calo_set_image_extent(vtkInformationVector* outputs, int port, int cells_x, int cells_y, bool blocks) {
+  vtkInformation* info = outputs->GetInformationObject(port);
+  if (!info) return;
+  if (blocks) {
+    info->Remove(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT());
+    return;
+  }
+  int extent[6] = {0, cells_x, 0, cells_y, 0, 0};
+  info->Set(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), extent, 6);
+}
+
 std::string calo_fill_outputs(vtkAlgorithm* algorithm, vtkInformation* request, vtkInformationVector* outputs,
                               int events, bool blocks, const std::function<CaloEventObjects(int)>& make) {
   const int ports = outputs->GetNumberOfInformationObjects();

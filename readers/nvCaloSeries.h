@@ -32,6 +32,11 @@ int calo_request_data_object(vtkInformationVector* outputs, const std::vector<st
 // Advertises `events` time steps (none when blocks or a single event).
 void calo_set_time_steps(vtkInformationVector* outputs, int events, bool blocks);
 
+// Advertises the whole extent of an image-data port holding cells_x x cells_y
+// cells (one layer of points in z); without it ParaView's representations
+// request an empty extent and draw nothing. No-op for block outputs.
+void calo_set_image_extent(vtkInformationVector* outputs, int port, int cells_x, int cells_y, bool blocks);
+
 // Fills every output port. make(i) returns the objects of event i; it may
 // throw (the message is returned). Returns an empty string on success.
 std::string calo_fill_outputs(vtkAlgorithm* algorithm, vtkInformation* request, vtkInformationVector* outputs,

@@ -89,6 +89,7 @@ int vtkNVCaloGANReader::RequestInformation(vtkInformation*, vtkInformationVector
     return 0;
   }
   nv::calo_set_time_steps(outputVector, this->NumberOfEvents, this->EventsAsBlocks);
+  nv::calo_set_image_extent(outputVector, 1, nv::calo::kStackedSide, nv::calo::kStackedSide, this->EventsAsBlocks);
   return 1;
 }
 

@@ -85,8 +85,10 @@ int vtkNVHepCNNReader::RequestInformation(vtkInformation*, vtkInformationVector*
     vtkErrorMacro(<< "FileName is not set");
     return 0;
   }
+  Layout layout;
   try {
-    uint64_t events = check_layout(nv::h5::File::open(this->FileName)).events;
+    layout = check_layout(nv::h5::File::open(this->FileName));
+    uint64_t events = layout.events;
     if (this->MaximumEvents > 0) events = std::min<uint64_t>(events, static_cast<uint64_t>(this->MaximumEvents));
     this->NumberOfEvents = static_cast<int>(std::min<uint64_t>(events, 100000000));
   } catch (const std::exception& e) {
@@ -94,6 +96,8 @@ int vtkNVHepCNNReader::RequestInformation(vtkInformation*, vtkInformationVector*
     return 0;
   }
   nv::calo_set_time_steps(outputVector, this->NumberOfEvents, this->EventsAsBlocks);
+  nv::calo_set_image_extent(outputVector, 0, static_cast<int>(layout.width), static_cast<int>(layout.height),
+                            this->EventsAsBlocks);
   return 1;
 }
 

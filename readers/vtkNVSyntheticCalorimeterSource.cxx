@@ -33,6 +33,12 @@ int vtkNVSyntheticCalorimeterSource::RequestDataObject(vtkInformation*, vtkInfor
 int vtkNVSyntheticCalorimeterSource::RequestInformation(vtkInformation*, vtkInformationVector**,
                                                         vtkInformationVector* outputVector) {
   nv::calo_set_time_steps(outputVector, this->NumberOfEvents, this->EventsAsBlocks);
+  if (this->Mode == CALOGAN) {
+    nv::calo_set_image_extent(outputVector, 1, nv::calo::kStackedSide, nv::calo::kStackedSide, this->EventsAsBlocks);
+  } else {
+    for (int port : {0, 1})
+      nv::calo_set_image_extent(outputVector, port, this->ImageSize, this->ImageSize, this->EventsAsBlocks);
+  }
   return 1;
 }
 
