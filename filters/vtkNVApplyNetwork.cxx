@@ -208,7 +208,11 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
   int inputExtent[6] = {0, -1, 0, -1, 0, -1};
   if (cropped) {
     inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
-    if (this->HasRequestedPiece) {
+    // ParaView splits structured data by piece number in the source's
+    // executive, so our output's update extent is usually the whole extent;
+    // then the piece is where the executive's split puts it.
+    const bool requested_sub_extent = this->HasRequestedPiece && !std::equal(whole, whole + 6, this->RequestedPiece);
+    if (requested_sub_extent) {
       std::copy(this->RequestedPiece, this->RequestedPiece + 6, piece);
     } else {
       // The piece without ghost layers, split as the pipeline splits it.

@@ -114,13 +114,32 @@ Tensor Predictor::predict_field(const Tensor& field, const FieldPredictionOption
   if (field.has_non_finite()) throw std::invalid_argument("the input field holds NaN or infinite values");
   const int64_t factor = geometry_.downsampling;
   const size_t dims = rank - 1;
-  for (size_t a = 0; a < dims; ++a)
-    if (field.dim(a + 1) % factor != 0)
-      throw std::invalid_argument("field side " + std::to_string(field.dim(a + 1)) +
-                                  " is not a multiple of the network's downsampling factor " + std::to_string(factor));
-
   Tensor normalised = field;
   normalise(normalised, 0);
+  // A side that is not a multiple of the downsampling factor is padded at its
+  // high end with zeros (the channel mean, after normalisation) and the
+  // result cropped back. Padding only the high end keeps every pooling window
+  // on the same grid as the field's origin, so a piece of a larger field
+  // (which starts on that grid) gives the same values as the whole field.
+  std::vector<int64_t> sides(dims), padded_sides(dims);
+  bool needs_padding = false;
+  for (size_t a = 0; a < dims; ++a) {
+    sides[a] = field.dim(a + 1);
+    padded_sides[a] = round_up(sides[a], factor);
+    needs_padding = needs_padding || padded_sides[a] != sides[a];
+  }
+  if (!needs_padding) return predict_normalised(normalised, options);
+  Shape padded_shape = {field.dim(0)};
+  padded_shape.insert(padded_shape.end(), padded_sides.begin(), padded_sides.end());
+  Tensor padded(padded_shape);  // zero-filled
+  paste(normalised, std::vector<int64_t>(dims, 0), padded, std::vector<int64_t>(dims, 0), sides);
+  return crop_field(predict_normalised(padded, options), std::vector<int64_t>(dims, 0), sides);
+}
+
+Tensor Predictor::predict_normalised(const Tensor& normalised, const FieldPredictionOptions& options) {
+  const Tensor& field = normalised;
+  const int64_t factor = geometry_.downsampling;
+  const size_t dims = field.rank() - 1;
   bool whole = options.tile_size <= 0;
   const int64_t tile = whole ? 0 : round_up(options.tile_size, factor);
   bool fits = true;

@@ -4,8 +4,8 @@
 
 With P = 1 the script writes the reference (model weights, losses); with
 P > 1 it trains the same model on P ranks, each owning a block of time steps,
-and compares with the reference. (Halo-exchanging inference is not yet equal
-to the whole-field pass across ranks, so it is not claimed here.)
+and compares with the reference. Spatially decomposed inference is tested by
+test_distributed_inference.py.
 """
 
 import json

@@ -93,11 +93,33 @@ TEST(Predictor, RejectsBadFields) {
   nan_field[17] = std::nanf("");
   EXPECT_THAT([&] { predictor.predict_field(nan_field); },
               ::testing::ThrowsMessage<std::invalid_argument>(::testing::HasSubstr("NaN")));
-  EXPECT_THAT(
-      [&] {
-        predictor.predict_field(random_field({2, 31, 32}, 1));
-      },
-      ::testing::ThrowsMessage<std::invalid_argument>(::testing::HasSubstr("downsampling factor")));
+}
+
+// A side that is not a multiple of the downsampling factor behaves as if the
+// field were extended at its high end with the channel mean, to the next
+// multiple (the amount matters: BatchNorm makes padded pixels non-zero).
+TEST(Predictor, PadsOddSidesAtTheHighEndWithTheChannelMean) {
+  nv::GraphSpec spec = nv::build_preset("segnet-small", {2, 32, 32}, 2, 3);
+  spec.metadata.channel_mean = {3.0, -1.0};
+  spec.metadata.channel_stddev = {2.0, 0.5};
+  nv::Predictor predictor(spec);
+  const int64_t factor = predictor.geometry().downsampling;
+  ASSERT_GT(factor, 1);
+  const int64_t H = 4 * factor - 1, W = 5 * factor + 1, pH = 4 * factor, pW = 6 * factor;
+  const nv::Tensor odd = random_field({2, H, W}, 6);
+  nv::Tensor extended({2, pH, pW});
+  for (int64_t c = 0; c < 2; ++c)
+    for (int64_t y = 0; y < pH; ++y)
+      for (int64_t x = 0; x < pW; ++x)
+        extended[(c * pH + y) * pW + x] =
+            y < H && x < W ? odd[(c * H + y) * W + x] : static_cast<float>(spec.metadata.channel_mean[c]);
+  const nv::Tensor expected = nv::crop_field(predictor.predict_field(extended), {0, 0}, {H, W});
+  const nv::Tensor whole = predictor.predict_field(odd);
+  ASSERT_EQ(whole.shape(), expected.shape());
+  EXPECT_LT(max_relative_difference(whole, expected), 1e-5);
+  nv::FieldPredictionOptions tiled;
+  tiled.tile_size = factor;
+  EXPECT_LT(max_relative_difference(predictor.predict_field(odd, tiled), expected), 1e-4);
 }
 
 TEST(Predictor, SoftmaxSumsToOne) {

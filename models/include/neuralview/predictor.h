@@ -35,7 +35,9 @@ class Predictor {
 
   // field: (C, H, W) or (C, D, H, W) raw values, channels in the model's
   // order. Applies the model's normalisation and returns the network's
-  // outputs (K, H, W) / (K, D, H, W), tile by tile when asked. Throws
+  // outputs (K, H, W) / (K, D, H, W), tile by tile when asked. Sides that
+  // are not multiples of the network's downsampling factor are padded at
+  // their high end with the channel mean and the result cropped back. Throws
   // std::invalid_argument for a wrong channel count or rank, NaN/Inf values,
   // or a network whose output is not a dense field.
   Tensor predict_field(const Tensor& field, const FieldPredictionOptions& options = {});
@@ -51,6 +53,8 @@ class Predictor {
  private:
   Network& network_for(const Shape& sample_shape, int64_t batch);
   Tensor run_one(const Tensor& normalised_field);
+  // predict_field on a normalised field whose sides are multiples of the downsampling factor.
+  Tensor predict_normalised(const Tensor& normalised, const FieldPredictionOptions& options);
 
   GraphSpec model_;
   NetworkOptions options_;
