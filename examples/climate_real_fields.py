@@ -83,7 +83,7 @@ for key in MODELS:
 with open(os.path.join(out_dir, "climate_real_fields.json"), "w") as f:
     json.dump(summary, f, indent=1)
 
-# The picture: PREH2O with predicted TC (red) and AR (yellow) outlines, one view per model.
+# The picture: PREH2O with predicted TC (red) and AR (yellow) outlines and high ground, one view per model.
 layout = CreateLayout("Real fields")
 views = [CreateRenderView(), CreateRenderView()]
 AssignViewToLayout(views[0], layout, 0)
@@ -98,16 +98,25 @@ for view, key in zip(views, MODELS):
     display = Show(applied, view)
     ColorBy(display, ("POINTS", "PREH2O"))
     display.SetScalarBarVisibility(view, key == "climatenet")
-    if key == "climatenet":
+    if key == "climatenet":  # in the right margin, clear of the map
         bar = GetScalarBar(lut, view)
         bar.Title, bar.ComponentTitle, bar.AddRangeLabels = "PREH2O (kg/m2)", "", 0
+        bar.WindowLocation, bar.Position, bar.ScalarBarLength = "Any Location", [0.925, 0.2], 0.6
+    # Terrain for orientation (the file has no land mask): where sea-level
+    # pressure exceeds surface pressure by 80 hPa the ground is above ~700 m.
+    terrain = Contour(Input=Calculator(Input=inputs, ResultArrayName="PSLminusPS", Function="PSL-PS"),
+                      ContourBy=["POINTS", "PSLminusPS"], Isosurfaces=[8000.0])
+    terrain_display = Show(terrain, view)
+    terrain_display.ColorArrayName = ["POINTS", ""]
+    terrain_display.AmbientColor = terrain_display.DiffuseColor = [0.45, 0.3, 0.15]
+    terrain_display.LineWidth = 1.5
     for array, color in (("Probability_TC", [1.0, 0.1, 0.1]), ("Probability_AR", [1.0, 0.85, 0.0])):
         contour = Contour(Input=applied, ContourBy=["POINTS", array], Isosurfaces=[0.5])
         d = Show(contour, view)
         d.ColorArrayName = ["POINTS", ""]
         d.AmbientColor = d.DiffuseColor = color
         d.LineWidth = 3.0
-    title = Show(Text(Text="NCEP June climatology, PREH2O; %s model: TC red, AR yellow" % (
+    title = Show(Text(Text="NCEP June climatology, PREH2O; %s model: TC red, AR yellow; ground > 700 m brown" % (
         "TMQ-only" if key == "tmq" else "TMQ+U850+V850+PSL")), view)
     title.WindowLocation, title.FontSize = "Upper Center", 13
     view.OrientationAxesVisibility = 0
@@ -115,7 +124,7 @@ for view, key in zip(views, MODELS):
     view.CameraFocalPoint = [180.0, 0.0, 0.0]
     view.CameraViewUp = [0.0, 1.0, 0.0]
     view.CameraParallelProjection = 1
-    view.CameraParallelScale = 106.0
+    view.CameraParallelScale = 112.0
 picture = os.path.join(out_dir, "climate_real_fields.png")
 layout.SetSize(1800, 520)
 SaveScreenshot(picture, layout, ImageResolution=[1800, 520])
