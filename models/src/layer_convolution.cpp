@@ -2,6 +2,7 @@
 // a following BatchNormalization folded into the weights (inference) and a
 // following activation as a post-op.
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "engine_layers.h"
@@ -185,9 +186,16 @@ class ConvolutionLayer : public Layer {
       return base.impl_info_str();
     };
     const std::string implementation = plan_weights(src_any, dst_any);
-    if (in.size() == 5 && implementation.find("gemm") != std::string::npos)
-      plan_weights(plan.channels_last_desc(in, type), plan.channels_last_desc(out, type));
-    memory src = in_layout(plan, plan.backward_steps(), src_, bw_src, label + " input layout");
+    memory src;
+    if (in.size() == 5 && implementation.find("gemm") != std::string::npos) {
+      src = plan_depth_padded_weights(plan, weights_primitive, bw_diff_weights, bw_diff_bias, label);
+      if (src) {
+        bw_diff_dst = dst_desc_;
+      } else {
+        plan_weights(plan.channels_last_desc(in, type), plan.channels_last_desc(out, type));
+      }
+    }
+    if (!src) src = in_layout(plan, plan.backward_steps(), src_, bw_src, label + " input layout");
     memory diff_dst = in_layout(plan, plan.backward_steps(), diff_dst_source, bw_diff_dst, label + " gradient layout");
     memory gradient_master = plan.master_gradient(node_.inputs[1], plain_weights_);
     memory diff_weights = bw_diff_weights == plain_weights_ ? gradient_master : plan.allocate(bw_diff_weights);
@@ -248,6 +256,57 @@ class ConvolutionLayer : public Layer {
   }
 
  private:
+  // Without AVX-512, oneDNN 2.6 has a JIT 3-D weight gradient only for
+  // convolutions without depth padding; with it, only im2col+GEMM, at half
+  // the speed. The same gradient comes from an unpadded-depth convolution
+  // over a copy of the input with explicit zero slices before and after, in
+  // the forward output's blocked layout (so the output gradient needs no
+  // reorder). Returns that copy's memory, or none where oneDNN offers no JIT
+  // kernel for it either.
+  memory plan_depth_padded_weights(Plan& plan, dnnl::primitive& weights_primitive, memory::desc& diff_weights_desc,
+                                   memory::desc& diff_bias_desc, const std::string& label) {
+    if (transposed_ || geometry_.groups != 1 || (pads_begin_[0] == 0 && pads_end_[0] == 0)) return memory();
+    const int64_t block = channel_block(dst_desc_);
+    if (block != 8 && block != 16) return memory();
+    const data_type type = plan.compute_type();
+    const Shape& in = geometry_.input_shapes[0];
+    memory::dims padded = to_dims(in);
+    padded[2] += pads_begin_[0] + pads_end_[0];
+    const memory::desc padded_desc(padded, type, block == 8 ? format_tag::nCdhw8c : format_tag::nCdhw16c);
+    memory::dims pads_begin = pads_begin_, pads_end = pads_end_;
+    pads_begin[0] = pads_end[0] = 0;
+    const memory::desc diff_weights_any(weights_dims_, data_type::f32, format_tag::any);
+    const memory::desc weights_any(weights_dims_, type, format_tag::any);
+    try {
+      dnnl::convolution_forward::primitive_desc hint(
+          dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                                          padded_desc, weights_any, bias_desc_, dst_desc_, strides_, dilations_,
+                                          pads_begin, pads_end),
+          plan.attributes(), plan.engine());
+      dnnl::convolution_backward_weights::primitive_desc pd(
+          dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, padded_desc, diff_weights_any,
+                                                   bias_desc_, dst_desc_, strides_, dilations_, pads_begin, pads_end),
+          plan.attributes(), plan.engine(), hint);
+      if (std::string(pd.impl_info_str()).find("gemm") != std::string::npos || pd.src_desc() != padded_desc ||
+          pd.diff_dst_desc() != dst_desc_)
+        return memory();
+      weights_primitive = dnnl::convolution_backward_weights(pd);
+      diff_weights_desc = pd.diff_weights_desc();
+      diff_bias_desc = pd.diff_bias_desc();
+    } catch (const dnnl::error&) {
+      return memory();
+    }
+    // The zero slices (and padded channels) are written once, here; the
+    // backward step copies the input into the interior.
+    memory padded_src = plan.allocate(padded_desc);
+    std::memset(padded_src.get_data_handle(), 0, padded_desc.get_size());
+    memory::dims offsets(padded.size(), 0);
+    offsets[2] = pads_begin_[0];
+    memory interior(padded_desc.submemory_desc(to_dims(in), offsets), plan.engine(), padded_src.get_data_handle());
+    plan.add_reorder(plan.backward_steps(), src_, interior, label + " depth-padded input");
+    return padded_src;
+  }
+
   // Inference: y = BN(conv(x, W) + b) = conv(x, W*s) + (b - mean)*s + beta
   // with s = scale / sqrt(var + eps), recomputed whenever weights change.
   void plan_batchnorm_folding(Plan& plan) {
