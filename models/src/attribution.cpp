@@ -122,6 +122,53 @@ struct AttributionModel::Impl {
   Shape input_shape, output_shape;  // per sample
   std::string tail_layer;
   std::unique_ptr<Network> tail;  // sub-graph from tail_layer to the output (Grad-CAM)
+  std::string probe_layer;
+  std::unique_ptr<Network> probe;  // the graph with an identity probe after probe_layer (Grad-CAM anywhere)
+  std::string probe_bias;
+
+  // The frozen graph with A' = identity depthwise 1×1 convolution of A
+  // inserted after `layer`, every consumer of A reading A' instead.
+  Network& probe_network(const std::string& layer) {
+    if (probe && probe_layer == layer) return *probe;
+    const Shape shape = network->tensor_shape(layer);  // throws for an unknown name
+    if (shape.size() < 3)
+      throw std::invalid_argument("Grad-CAM: layer '" + layer + "' has shape " + shape_to_string(shape) +
+                                  " without spatial axes; choose a convolutional feature map");
+    const int64_t channels = shape[1];
+    GraphSpec probed = frozen;
+    const std::string probed_name = unused_name(probed, layer + "_gradcam_probe");
+    const std::string weight_name = unused_name(probed, probed_name + "_weight");
+    const std::string bias_name = unused_name(probed, probed_name + "_bias");
+    Shape kernel(shape.size() - 2, 1);
+    Shape weight_shape{channels, 1};
+    weight_shape.insert(weight_shape.end(), kernel.begin(), kernel.end());
+    probed.weights[weight_name] = Tensor(weight_shape, 1.0f);
+    probed.weights[bias_name] = Tensor(Shape{channels}, 0.0f);
+    NodeSpec identity;
+    identity.name = probed_name;
+    identity.op = "Conv";
+    identity.inputs = {layer, weight_name, bias_name};
+    identity.outputs = {probed_name};
+    identity.attributes["kernel_shape"] = kernel;
+    identity.attributes["strides"] = kernel;
+    identity.attributes["pads"] = std::vector<int64_t>(2 * kernel.size(), 0);
+    identity.attributes["group"] = channels;
+    probed.nodes.clear();
+    if (layer == frozen.input_name) probed.nodes.push_back(identity);
+    for (NodeSpec node : frozen.nodes) {
+      for (size_t slot = 0; slot < activation_inputs(node); ++slot)
+        if (node.inputs[slot] == layer) node.inputs[slot] = probed_name;
+      const bool produces_layer = node.outputs[0] == layer;
+      probed.nodes.push_back(std::move(node));
+      if (produces_layer) probed.nodes.push_back(identity);
+    }
+    if (probed.output_name == layer) probed.output_name = probed_name;
+    probe.reset();
+    probe = std::make_unique<Network>(probed, batch, options);
+    probe_layer = layer;
+    probe_bias = bias_name;
+    return *probe;
+  }
 
   int64_t check_input(const Tensor& input) const {
     Shape expected{input.rank() > 0 ? input.dim(0) : 0};
@@ -320,6 +367,38 @@ Tensor AttributionModel::grad_cam(const Tensor& input, const std::string& layer,
       double weight = 0.0;
       for (int64_t p = 0; p < positions; ++p) weight += g[p];
       weight /= static_cast<double>(positions);
+      for (int64_t p = 0; p < positions; ++p) map[static_cast<size_t>(p)] += weight * a[p];
+    }
+    for (int64_t p = 0; p < positions; ++p)
+      cam[n * positions + p] = static_cast<float>(std::max(0.0, map[static_cast<size_t>(p)]));
+  }
+  return cam;
+}
+
+Tensor AttributionModel::grad_cam_any_layer(const Tensor& input, const std::string& layer,
+                                            const AttributionTarget& target) {
+  Impl& m = *impl_;
+  const int64_t total = m.check_input(input);
+  Network& probe = m.probe_network(layer);
+  const Shape layer_shape = without_batch(m.network->tensor_shape(layer));
+  const int64_t channels = layer_shape[0];
+  const int64_t positions = element_count(layer_shape) / channels;
+  Shape cam_shape{total, 1};
+  cam_shape.insert(cam_shape.end(), layer_shape.begin() + 1, layer_shape.end());
+  Tensor cam(cam_shape, 0.0f);
+  for (int64_t n = 0; n < total; ++n) {
+    // One sample per pass: the bias gradient sums over the batch.
+    const Tensor output = probe.forward(m.batch_of(input, n, 1, m.input_shape), Mode::training);
+    probe.backward(m.output_gradient(output.shape(), target, 1), false);
+    const Tensor activation = probe.activation(layer);
+    const Tensor* bias_gradient = nullptr;
+    for (const Parameter& p : probe.parameters())
+      if (p.name == m.probe_bias) bias_gradient = p.gradient;
+    if (!bias_gradient) throw std::logic_error("Grad-CAM: the probe's bias gradient is missing");
+    std::vector<double> map(static_cast<size_t>(positions), 0.0);
+    for (int64_t c = 0; c < channels; ++c) {
+      const double weight = static_cast<double>((*bias_gradient)[c]) / static_cast<double>(positions);
+      const float* a = activation.data() + c * positions;  // row 0 of the batch
       for (int64_t p = 0; p < positions; ++p) map[static_cast<size_t>(p)] += weight * a[p];
     }
     for (int64_t p = 0; p < positions; ++p)

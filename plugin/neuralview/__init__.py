@@ -102,3 +102,12 @@ def history(train_filter):
     table = _sm.Fetch(train_filter)
     return {table.GetColumnName(c): [table.GetColumn(c).GetValue(r) for r in range(table.GetNumberOfRows())]
             for c in range(table.GetNumberOfColumns())}
+
+
+# Layer activations, filter weights and attribution maps (issue 9).
+from . import inspect_layers  # noqa: E402,F401
+from .inspect_layers import activations, attribution, layer_names  # noqa: E402,F401
+
+# Embeddings, clusters, confusion matrices and anomaly maps (issue 9).
+from . import embeddings  # noqa: E402,F401
+from .embeddings import anomaly_map, cluster_features, confusion_matrix, embed_features  # noqa: E402,F401

@@ -71,6 +71,14 @@ class AttributionModel {
   // the output also depends on tensors upstream of A (a skip connection
   // around it).
   Tensor grad_cam(const Tensor& input, const std::string& layer, const AttributionTarget& target);
+  // Grad-CAM at any intermediate tensor, also one that skip connections
+  // bypass (U-Net encoders, residual blocks). The channel weights alpha_c
+  // need only the spatial sum of d score / d A_c: an identity depthwise 1×1
+  // convolution inserted after A has exactly that as its bias gradient, so
+  // the engine's ordinary backward pass gives it, one pass per sample. Equals
+  // grad_cam() where both apply. Throws std::invalid_argument when the layer
+  // is unknown or has no spatial axes.
+  Tensor grad_cam_any_layer(const Tensor& input, const std::string& layer, const AttributionTarget& target);
 
  private:
   struct Impl;

@@ -1,0 +1,266 @@
+#include "nvModelInput.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <system_error>
+
+#include "neuralview/channel_matching.h"
+#include "neuralview/onnx_io.h"
+#include "nvImageTensors.h"
+#include "vtkCellData.h"
+#include "vtkDataArray.h"
+#include "vtkDataObject.h"
+#include "vtkDataSetAttributes.h"
+#include "vtkImageData.h"
+#include "vtkInformation.h"
+#include "vtkPointData.h"
+#include "vtkStreamingDemandDrivenPipeline.h"
+
+namespace nv {
+namespace {
+
+std::map<std::string, int> arrays_of(vtkDataSetAttributes* attributes) {
+  std::map<std::string, int> arrays;
+  for (int i = 0; i < attributes->GetNumberOfArrays(); ++i)
+    if (vtkDataArray* a = attributes->GetArray(i))
+      if (a->GetName()) arrays[a->GetName()] = a->GetNumberOfComponents();
+  return arrays;
+}
+
+}  // namespace
+
+const GraphSpec& ModelFileCache::load(const std::string& path) {
+  if (path.empty()) throw std::invalid_argument("ModelFile is not set");
+  std::error_code error;
+  const auto written = std::filesystem::last_write_time(path, error);
+  if (error) throw std::invalid_argument("cannot read the model file '" + path + "': " + error.message());
+  if (!spec_ || path_ != path || written_ != written) {
+    spec_.reset();
+    auto spec = std::make_unique<GraphSpec>(load_onnx(path));
+    spec->validate();
+    spec_ = std::move(spec);
+    path_ = path;
+    written_ = written;
+    ++generation_;
+  }
+  return *spec_;
+}
+
+bool ModelFileCache::changed_on_disk(const std::string& path) {
+  if (!spec_ || path_ != path) return false;
+  std::error_code error;
+  const auto written = std::filesystem::last_write_time(path, error);
+  if (error || written == written_) return false;
+  spec_.reset();
+  return true;
+}
+
+std::vector<std::string> model_channel_names(const GraphSpec& model) {
+  std::vector<std::string> channels = model.metadata.channel_names;
+  const int64_t count = model.input_shape.empty() ? 0 : model.input_shape[0];
+  if (channels.empty())
+    for (int64_t c = 0; c < count; ++c) channels.push_back("input_" + std::to_string(c));
+  if (static_cast<int64_t>(channels.size()) != count)
+    throw std::invalid_argument("the model names " + std::to_string(channels.size()) + " channels but takes " +
+                                std::to_string(count));
+  return channels;
+}
+
+ModelInput model_input_from_image(const GraphSpec& model, vtkImageData* image,
+                                  const std::vector<std::string>& channel_mapping) {
+  const std::vector<std::string> channels = model_channel_names(model);
+  const std::map<std::string, std::string> mapping = parse_channel_mapping(channel_mapping);
+  ModelInput input;
+  input.association = vtkDataObject::FIELD_ASSOCIATION_POINTS;
+  std::vector<ChannelSource> sources;
+  try {
+    sources = match_channels(channels, arrays_of(image->GetPointData()), mapping);
+  } catch (const std::invalid_argument&) {
+    const std::map<std::string, int> cell_arrays = arrays_of(image->GetCellData());
+    // Without cell arrays the point data's message is the helpful one.
+    if (cell_arrays.empty()) throw;
+    input.association = vtkDataObject::FIELD_ASSOCIATION_CELLS;
+    sources = match_channels(channels, cell_arrays, mapping);
+  }
+  vtkDataSetAttributes* attributes = attributes_of(image, input.association);
+  input.spatial = image_spatial_shape(image, input.association);
+  const int64_t n = element_count(input.spatial);
+  if (static_cast<int64_t>(input.spatial.size()) + 1 != static_cast<int64_t>(model.input_shape.size()))
+    throw std::invalid_argument("the model takes " + std::to_string(model.input_shape.size() - 1) +
+                                "-D fields but the image is " + std::to_string(input.spatial.size()) + "-D");
+  Shape shape{static_cast<int64_t>(sources.size())};
+  shape.insert(shape.end(), input.spatial.begin(), input.spatial.end());
+  input.values = Tensor(shape);
+  const ModelMetadata& meta = model.metadata;
+  for (size_t c = 0; c < sources.size(); ++c) {
+    vtkDataArray* array = attributes->GetArray(sources[c].array.c_str());
+    if (array->GetNumberOfTuples() != n)
+      throw std::invalid_argument("array '" + sources[c].array + "' has " + std::to_string(array->GetNumberOfTuples()) +
+                                  " values but the image has " + std::to_string(n));
+    // The same normalisation as Predictor::normalise (training's statistics).
+    const double mean = c < meta.channel_mean.size() ? meta.channel_mean[c] : 0.0;
+    const double sd = c < meta.channel_stddev.size() && meta.channel_stddev[c] > 0 ? meta.channel_stddev[c] : 1.0;
+    const float scale = static_cast<float>(1.0 / sd), shift = static_cast<float>(mean);
+    float* out = input.values.data() + c * n;
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = (static_cast<float>(array->GetComponent(i, sources[c].component)) - shift) * scale;
+  }
+  if (input.values.has_non_finite()) throw std::invalid_argument("the input arrays contain NaN or infinite values");
+  return input;
+}
+
+GraphSpec model_for_field(const GraphSpec& model, const Shape& spatial) {
+  GraphSpec resized = model;
+  resized.input_shape.resize(1);
+  resized.input_shape.insert(resized.input_shape.end(), spatial.begin(), spatial.end());
+  return resized;
+}
+
+std::vector<std::string> model_tensor_names(const GraphSpec& model) {
+  std::vector<std::string> names;
+  for (const NodeSpec& node : model.nodes) names.push_back(node.outputs.at(0));
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& n : names) text += (text.empty() ? "" : ", ") + n;
+  return text;
+}
+
+Tensor resample_to_grid(const Tensor& native, const Shape& target, bool linear) {
+  const Shape& source = native.shape();
+  if (source.size() != target.size() + 1)
+    throw std::invalid_argument("cannot resample a map of shape " + shape_to_string(source) + " to the grid " +
+                                shape_to_string(target));
+  const size_t axes = target.size();
+  // Per axis and target index: two source indices and the weight of the second.
+  std::vector<std::vector<int64_t>> lo(axes), hi(axes);
+  std::vector<std::vector<float>> weight(axes);
+  for (size_t a = 0; a < axes; ++a) {
+    const int64_t n = source[a + 1], N = target[a];
+    for (int64_t i = 0; i < N; ++i) {
+      if (!linear) {
+        const int64_t s = std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(double(i) * n / N)));
+        lo[a].push_back(s);
+        hi[a].push_back(s);
+        weight[a].push_back(0.0f);
+        continue;
+      }
+      const double u = std::clamp((i + 0.5) * n / N - 0.5, 0.0, static_cast<double>(n - 1));
+      const int64_t s = std::min<int64_t>(static_cast<int64_t>(std::floor(u)), n - 1);
+      lo[a].push_back(s);
+      hi[a].push_back(std::min<int64_t>(s + 1, n - 1));
+      weight[a].push_back(static_cast<float>(u - s));
+    }
+  }
+  Shape shape{source[0]};
+  shape.insert(shape.end(), target.begin(), target.end());
+  Tensor result(shape);
+  const int64_t per_source = element_count(Shape(source.begin() + 1, source.end()));
+  const int64_t per_target = element_count(target);
+  std::vector<int64_t> index(axes, 0);
+  for (int64_t c = 0; c < source[0]; ++c) {
+    const float* in = native.data() + c * per_source;
+    float* out = result.data() + c * per_target;
+    for (int64_t t = 0; t < per_target; ++t) {
+      int64_t rest = t;
+      for (size_t a = axes; a-- > 0;) {
+        index[a] = rest % target[a];
+        rest /= target[a];
+      }
+      // Sum over the 2^axes corners of the cell around the target point.
+      double value = 0.0;
+      for (int corner = 0; corner < (1 << axes); ++corner) {
+        double w = 1.0;
+        int64_t offset = 0;
+        for (size_t a = 0; a < axes; ++a) {
+          const bool upper = (corner >> a) & 1;
+          const float f = weight[a][index[a]];
+          w *= upper ? f : 1.0f - f;
+          offset = offset * source[a + 1] + (upper ? hi[a][index[a]] : lo[a][index[a]]);
+        }
+        if (w != 0.0) value += w * in[offset];
+      }
+      out[t] = static_cast<float>(value);
+    }
+  }
+  return result;
+}
+
+void coarse_grid(vtkImageData* image, int association, const Shape& input_spatial, const Shape& layer,
+                 vtkImageData* coarse) {
+  double origin[3], spacing[3];
+  image->GetOrigin(origin);
+  image->GetSpacing(spacing);
+  int extent[6];
+  image->GetExtent(extent);
+  int dims[3] = {1, 1, 1};
+  const size_t axes = input_spatial.size();
+  for (size_t t = 0; t < axes; ++t) {
+    const int a = static_cast<int>(axes - 1 - t);  // tensor axis t is VTK axis a
+    const double ratio = static_cast<double>(input_spatial[t]) / static_cast<double>(layer[t]);
+    const double start = origin[a] + spacing[a] * extent[2 * a];
+    if (association == vtkDataObject::FIELD_ASSOCIATION_CELLS) {
+      // Layer cell j spans input cells [j r, (j + 1) r).
+      origin[a] = start;
+      dims[a] = static_cast<int>(layer[t]) + 1;
+    } else {
+      // Layer value j summarises input points [j r, (j + 1) r - 1]: at their centre.
+      origin[a] = start + spacing[a] * (ratio - 1.0) / 2.0;
+      dims[a] = static_cast<int>(layer[t]);
+    }
+    spacing[a] *= ratio;
+  }
+  coarse->Initialize();
+  coarse->SetOrigin(origin);
+  coarse->SetSpacing(spacing);
+  coarse->SetDimensions(dims);
+  coarse->SetDirectionMatrix(image->GetDirectionMatrix());
+}
+
+std::string last_spatial_layer(const Network& network) {
+  const std::vector<std::string> names = network.tensor_names();
+  const std::string& output = network.spec().output_name;
+  for (auto it = names.rbegin(); it != names.rend(); ++it)
+    if (*it != output) {
+      // A globally pooled (N, C, 1, 1) tensor has axes but no extent.
+      const Shape shape = network.tensor_shape(*it);
+      if (shape.size() >= 3 && element_count(Shape(shape.begin() + 2, shape.end())) > 1) return *it;
+    }
+  throw std::invalid_argument("the model has no intermediate tensor with spatial axes");
+}
+
+void require_layer(const GraphSpec& model, const std::string& layer) {
+  const std::vector<std::string> names = model_tensor_names(model);
+  if (std::find(names.begin(), names.end(), layer) == names.end())
+    throw std::invalid_argument("the model has no layer '" + layer + "'; its layers are: " + joined(names));
+}
+
+namespace {
+int pieces_of(vtkInformation* outInfo) {
+  return outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
+             ? outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
+             : 1;
+}
+int piece_of(vtkInformation* outInfo) {
+  return outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER())
+             ? outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER())
+             : 0;
+}
+}  // namespace
+
+void request_whole_field_on_first_piece(vtkInformation* outInfo, vtkInformation* inInfo) {
+  if (pieces_of(outInfo) <= 1 || !inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT())) return;
+  int whole[6];
+  inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+  const int none[6] = {0, -1, 0, -1, 0, -1};
+  inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), piece_of(outInfo) == 0 ? whole : none, 6);
+  inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS(), 0);
+}
+
+bool idle_piece(vtkInformation* outInfo) { return pieces_of(outInfo) > 1 && piece_of(outInfo) != 0; }
+
+}  // namespace nv

@@ -1,0 +1,253 @@
+#include "vtkNVNetworkActivations.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "neuralview/network.h"
+#include "nvImageTensors.h"
+#include "nvModelInput.h"
+#include "vtkDataObject.h"
+#include "vtkDataSetAttributes.h"
+#include "vtkFieldData.h"
+#include "vtkFloatArray.h"
+#include "vtkImageData.h"
+#include "vtkInformation.h"
+#include "vtkInformationVector.h"
+#include "vtkMultiBlockDataSet.h"
+#include "vtkNew.h"
+#include "vtkObjectFactory.h"
+#include "vtkPointData.h"
+#include "vtkSmartPointer.h"
+#include "vtkStreamingDemandDrivenPipeline.h"
+#include "vtkStringArray.h"
+
+vtkStandardNewMacro(vtkNVNetworkActivations);
+
+struct vtkNVNetworkActivations::State {
+  nv::ModelFileCache models;
+  // The network compiled for the last field shape and model generation.
+  std::unique_ptr<nv::Network> network;
+  nv::Shape network_shape;
+  int network_generation = -1;
+  vtkSmartPointer<vtkStringArray> layer_names = vtkSmartPointer<vtkStringArray>::New();
+
+  nv::Network& network_for(const nv::GraphSpec& model, const nv::Shape& spatial) {
+    if (!network || network_shape != spatial || network_generation != models.generation()) {
+      network.reset();
+      network = std::make_unique<nv::Network>(nv::model_for_field(model, spatial), 1);
+      network_shape = spatial;
+      network_generation = models.generation();
+    }
+    return *network;
+  }
+};
+
+namespace {
+
+vtkSmartPointer<vtkFloatArray> float_array(const std::string& name, const float* values, int64_t count,
+                                           int components = 1) {
+  auto array = vtkSmartPointer<vtkFloatArray>::New();
+  array->SetName(name.c_str());
+  array->SetNumberOfComponents(components);
+  array->SetNumberOfTuples(count / components);
+  std::copy(values, values + count, array->GetPointer(0));
+  return array;
+}
+
+// The convolution whose output `layer` is, looking through the operations
+// that act per channel after it (normalisation, activation, dropout, pooling).
+const nv::NodeSpec& producing_convolution(const nv::GraphSpec& model, const std::string& layer) {
+  // Channel c of these ops' output is channel c of their input, so it shows the convolution's filter c.
+  static const std::set<std::string> per_channel = {
+      "Relu",    "LeakyRelu", "BatchNormalization", "Dropout",           "Tanh",
+      "Sigmoid", "MaxPool",   "AveragePool",        "GlobalAveragePool", "Resize"};
+  std::map<std::string, const nv::NodeSpec*> producer;
+  for (const nv::NodeSpec& node : model.nodes) producer[node.outputs.at(0)] = &node;
+  std::string tensor = layer;
+  for (auto it = producer.find(tensor); it != producer.end(); it = producer.find(tensor)) {
+    const nv::NodeSpec& node = *it->second;
+    if (node.op == "Conv" || node.op == "ConvTranspose") return node;
+    if (!per_channel.count(node.op))
+      throw std::invalid_argument("layer '" + layer + "' comes from a " + node.op +
+                                  " operation, not from a convolution: filter weights exist only for convolution "
+                                  "layers (and the activations right after them)");
+    tensor = node.inputs.at(0);
+  }
+  throw std::invalid_argument("layer '" + layer + "' is not produced by a convolution");
+}
+
+// One kernel-sized image per output channel of `conv`.
+void add_filter_weights(const nv::GraphSpec& model, const nv::NodeSpec& conv, vtkMultiBlockDataSet* blocks) {
+  const nv::Tensor& w = model.weights.at(conv.inputs.at(1));
+  const bool transposed = conv.op == "ConvTranspose";
+  // ONNX layouts: Conv (out, in/group, k...), ConvTranspose (in, out/group, k...).
+  const int64_t outputs = transposed ? w.dim(1) : w.dim(0), inputs = transposed ? w.dim(0) : w.dim(1);
+  nv::Shape kernel(w.shape().begin() + 2, w.shape().end());
+  const int64_t taps = nv::element_count(kernel);
+  const nv::Tensor* bias = conv.inputs.size() > 2 ? &model.weights.at(conv.inputs[2]) : nullptr;
+  std::vector<std::string> input_names;
+  if (conv.inputs[0] == model.input_name)
+    input_names = nv::model_channel_names(model);
+  else
+    for (int64_t i = 0; i < inputs; ++i) input_names.push_back(conv.inputs[0] + "_" + std::to_string(i));
+  int dims[3] = {1, 1, 1};
+  for (size_t t = 0; t < kernel.size(); ++t) dims[kernel.size() - 1 - t] = static_cast<int>(kernel[t]);
+  blocks->SetNumberOfBlocks(static_cast<unsigned int>(outputs));
+  for (int64_t o = 0; o < outputs; ++o) {
+    vtkNew<vtkImageData> image;
+    image->SetDimensions(dims);
+    auto weight = vtkSmartPointer<vtkFloatArray>::New();
+    weight->SetName("Weight");
+    weight->SetNumberOfComponents(static_cast<int>(inputs));
+    weight->SetNumberOfTuples(taps);
+    for (int64_t i = 0; i < inputs; ++i) {
+      weight->SetComponentName(static_cast<vtkIdType>(i), input_names[static_cast<size_t>(i)].c_str());
+      const float* kernel_values = w.data() + (transposed ? i * outputs + o : o * inputs + i) * taps;
+      for (int64_t p = 0; p < taps; ++p) weight->SetComponent(p, static_cast<int>(i), kernel_values[p]);
+    }
+    image->GetPointData()->AddArray(weight);
+    image->GetPointData()->SetActiveScalars("Weight");
+    if (bias) {
+      float b = (*bias)[o];
+      image->GetFieldData()->AddArray(float_array("Bias", &b, 1));
+    }
+    blocks->SetBlock(static_cast<unsigned int>(o), image);
+    blocks->GetMetaData(static_cast<unsigned int>(o))
+        ->Set(vtkMultiBlockDataSet::NAME(), (conv.name + " filter " + std::to_string(o)).c_str());
+  }
+}
+
+}  // namespace
+
+vtkNVNetworkActivations::vtkNVNetworkActivations() : Internal(std::make_unique<State>()) {
+  this->SetNumberOfOutputPorts(2);
+}
+
+vtkNVNetworkActivations::~vtkNVNetworkActivations() = default;
+
+void vtkNVNetworkActivations::AddChannelMapping(const char* entry) {
+  if (!entry || !*entry) return;
+  this->ChannelMapping.emplace_back(entry);
+  this->Modified();
+}
+
+void vtkNVNetworkActivations::ClearChannelMapping() {
+  this->ChannelMapping.clear();
+  this->Modified();
+}
+
+vtkStringArray* vtkNVNetworkActivations::GetLayerNames() {
+  vtkStringArray* names = this->Internal->layer_names;
+  names->Initialize();
+  try {
+    for (const std::string& n : nv::model_tensor_names(this->Internal->models.load(this->ModelFile)))
+      names->InsertNextValue(n);
+  } catch (const std::exception&) {
+    // No readable model yet (the GUI asks before a file is chosen): no layers.
+  }
+  return names;
+}
+
+vtkMTimeType vtkNVNetworkActivations::GetMTime() {
+  // A model file rewritten since it was read (a new training run) re-executes the filter.
+  if (this->Internal->models.changed_on_disk(this->ModelFile)) this->Modified();
+  return this->Superclass::GetMTime();
+}
+
+int vtkNVNetworkActivations::FillInputPortInformation(int, vtkInformation* info) {
+  info->Set(vtkAlgorithm::INPUT_REQUIRED_DATA_TYPE(), "vtkImageData");
+  return 1;
+}
+
+int vtkNVNetworkActivations::FillOutputPortInformation(int port, vtkInformation* info) {
+  info->Set(vtkDataObject::DATA_TYPE_NAME(), port == 0 ? "vtkImageData" : "vtkMultiBlockDataSet");
+  return 1;
+}
+
+int vtkNVNetworkActivations::RequestInformation(vtkInformation*, vtkInformationVector**,
+                                                vtkInformationVector* outputVector) {
+  // The native grid is known only once the network ran; the filter weights are no image.
+  if (this->Resolution == NATIVE_RESOLUTION)
+    outputVector->GetInformationObject(0)->Remove(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT());
+  outputVector->GetInformationObject(1)->Remove(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT());
+  return 1;
+}
+
+int vtkNVNetworkActivations::RequestUpdateExtent(vtkInformation* request, vtkInformationVector** inputVector,
+                                                 vtkInformationVector* outputVector) {
+  this->Superclass::RequestUpdateExtent(request, inputVector, outputVector);
+  nv::request_whole_field_on_first_piece(outputVector->GetInformationObject(0),
+                                         inputVector[0]->GetInformationObject(0));
+  return 1;
+}
+
+int vtkNVNetworkActivations::RequestData(vtkInformation*, vtkInformationVector** inputVector,
+                                         vtkInformationVector* outputVector) {
+  vtkImageData* input = vtkImageData::GetData(inputVector[0], 0);
+  vtkImageData* output = vtkImageData::GetData(outputVector, 0);
+  vtkMultiBlockDataSet* weights = vtkMultiBlockDataSet::GetData(outputVector, 1);
+  weights->Initialize();
+  if (nv::idle_piece(outputVector->GetInformationObject(0))) {
+    output->Initialize();  // the first rank computes the whole field
+    return 1;
+  }
+  try {
+    const nv::GraphSpec& model = this->Internal->models.load(this->ModelFile);
+    if (!this->Layer.empty()) nv::require_layer(model, this->Layer);
+    if (this->OutputFilterWeights && !this->Layer.empty())
+      add_filter_weights(model, producing_convolution(model, this->Layer), weights);
+    output->ShallowCopy(input);
+    if (input->GetNumberOfPoints() == 0) return 1;
+    const nv::ModelInput in = nv::model_input_from_image(model, input, this->ChannelMapping);
+    nv::Network& network = this->Internal->network_for(model, in.spatial);
+    const std::string layer = this->Layer.empty() ? nv::last_spatial_layer(network) : this->Layer;
+    if (this->OutputFilterWeights && this->Layer.empty())
+      add_filter_weights(model, producing_convolution(model, layer), weights);
+    nv::Shape batched{1};
+    batched.insert(batched.end(), in.values.shape().begin(), in.values.shape().end());
+    this->UpdateProgress(0.1);
+    network.forward(in.values.reshaped(batched));
+    const nv::Tensor activation = network.activation(layer);
+    this->UpdateProgress(0.8);
+    const nv::Shape shape(activation.shape().begin() + 1, activation.shape().end());
+    const int64_t channels = shape.at(0);
+
+    auto chosen = vtkSmartPointer<vtkStringArray>::New();
+    chosen->SetName("NetworkLayer");
+    chosen->InsertNextValue(layer);
+    if (shape.size() == 1) {  // no spatial axes: one value per channel for the whole sample
+      output->GetFieldData()->AddArray(float_array(layer, activation.data(), channels, static_cast<int>(channels)));
+      output->GetFieldData()->AddArray(chosen);
+      return 1;
+    }
+    const nv::Shape layer_spatial(shape.begin() + 1, shape.end());
+    nv::Tensor values = activation.reshaped(shape);
+    if (this->Resolution == NATIVE_RESOLUTION) {
+      nv::coarse_grid(input, in.association, in.spatial, layer_spatial, output);
+    } else {
+      values = nv::resample_to_grid(values, in.spatial, this->Interpolation == LINEAR);
+    }
+    vtkDataSetAttributes* attributes = nv::attributes_of(output, in.association);
+    const int64_t n = values.size() / channels;
+    for (int64_t c = 0; c < channels; ++c)
+      attributes->AddArray(float_array(layer + "_" + std::to_string(c), values.data() + c * n, n));
+    attributes->SetActiveScalars((layer + "_0").c_str());
+    output->GetFieldData()->AddArray(chosen);
+  } catch (const std::exception& e) {
+    vtkErrorMacro(<< "cannot compute the activations: " << e.what());
+    return 0;
+  }
+  this->UpdateProgress(1.0);
+  return 1;
+}
+
+void vtkNVNetworkActivations::PrintSelf(ostream& os, vtkIndent indent) {
+  this->Superclass::PrintSelf(os, indent);
+  os << indent << "ModelFile: " << this->ModelFile << "\n"
+     << indent << "Layer: " << this->Layer << "\n"
+     << indent << "Resolution: " << this->Resolution << "\n"
+     << indent << "Interpolation: " << this->Interpolation << "\n"
+     << indent << "OutputFilterWeights: " << this->OutputFilterWeights << "\n";
+}
