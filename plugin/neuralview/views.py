@@ -1,0 +1,324 @@
+"""Linked representation views: the embedding view and the feature-map view.
+
+Embedding view: a render view in 2-D mode that shows an embedding point cloud
+(the output of EmbedFeatures, whose point coordinates are the embedding)
+coloured by any carried array. ParaView's own selection tools work in it:
+rubber band (*Select Points On*, key ``s``) and lasso (*Select Points With
+Polygon*). ``link_embedding`` keeps the selection of the embedding and the
+selection of the field it came from in step:
+
+- embedding -> field: the selected points of the current time step
+  (``SampleIndex``) become the field points with the same structured index
+  (``PointIndex``); a selected per-sample point (``PointIndex`` = -1)
+  selects its whole field;
+- field -> embedding: the selected field points of the current time step
+  select the embedding points that came from them.
+
+Why not ParaView's selection links: a selection link copies the selection as
+it is (ids or global ids of one dataset) to another dataset, but an embedding
+point and the pixel it came from have different ids. The link here
+translates through the ``SampleIndex``/``PointIndex`` arrays instead. Why a
+render view and not the point chart view: the point chart view of 5.11 draws
+each series in one colour, it cannot colour points by an array.
+
+Only the selected points travel to the client (extracted on the server), so
+the link works in client-server sessions with the data on many ranks.
+
+Feature-map view: a render view with one tile per channel of a layer
+(arrays ``<layer>_<c>`` from NetworkActivations), each coloured by its own
+channel at the current time step. Selecting a tile (any selection tool, or a
+click with *Interactive Select Points*) colours the field's render view by that
+channel.
+"""
+
+import re
+
+from paraview import servermanager as _sm
+from paraview import simple as _simple
+
+_SELECTION_CHANGED = 79  # vtkCommand::SelectionChangedEvent
+_POINT = 0  # vtkDataObject::POINT, the ElementType of a point selection query
+
+# Links and feature-map views live as long as the session unless removed:
+# their observers must outlive the caller's local variables.
+_live = []
+
+
+def _proxy(p):
+    """The server-manager proxy of a paraview.simple proxy (or of itself)."""
+    return p.SMProxy if hasattr(p, "SMProxy") else p
+
+
+def _current_time_index(field):
+    """Index of the animation time among the field's time steps (0 without time steps)."""
+    field.UpdatePipelineInformation()
+    steps = field.TimestepValues
+    if steps is None:
+        return 0
+    steps = list(steps) if hasattr(steps, "__len__") else [steps]
+    if not steps:
+        return 0
+    now = _simple.GetTimeKeeper().Time
+    return min(range(len(steps)), key=lambda i: abs(steps[i] - now))
+
+
+def _field_grid(field):
+    """(first point, spacing, dimensions) of an image field from its data information.
+
+    The spacing is (upper bound - lower bound) / (points - 1) per axis; the
+    point locations computed from it are the image's own when the extent starts
+    at 0 and the spacing is exact in binary (1, 0.5, ...), which location
+    selections need (they match points exactly).
+    """
+    info = field.GetDataInformation().DataInformation
+    extent = info.GetExtent()
+    bounds = info.GetBounds()
+    dims = [extent[2 * a + 1] - extent[2 * a] + 1 for a in range(3)]
+    if extent[1] < extent[0] or min(dims) < 1:
+        raise ValueError("the field linked to an embedding must be image data (it has no structured extent)")
+    spacing = [(bounds[2 * a + 1] - bounds[2 * a]) / (dims[a] - 1) if dims[a] > 1 else 1.0 for a in range(3)]
+    return [bounds[0], bounds[2], bounds[4]], spacing, dims
+
+
+def _fetch_selected(source, arrays):
+    """Point arrays (name -> numpy array) and points of the selected points of `source`.
+
+    The extraction runs on the server; only the selected points, with only
+    `arrays`, are gathered to the client. Returns None when nothing is selected.
+    """
+    import numpy
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    selection = _proxy(source).GetSelectionInput(0)
+    if selection is None:
+        return None
+    extract = _sm.filters.ExtractSelection(Input=source, Selection=_sm._getPyProxy(selection))
+    reduced = _sm.filters.PassArrays(Input=extract, PointDataArrays=list(arrays), CellDataArrays=[])
+    try:
+        # One fetch per rank: in 5.11 a plain Fetch of this unstructured grid from a
+        # multi-rank server returned rank 0's points only.
+        ranks = _sm.ActiveConnection.GetNumberOfDataPartitions() if _sm.ActiveConnection else 1
+        pieces = [_sm.Fetch(reduced, rank) if ranks > 1 else _sm.Fetch(reduced) for rank in range(ranks)]
+        result = {}
+        for name in arrays:
+            parts = [piece.GetPointData().GetArray(name) for piece in pieces if piece.GetNumberOfPoints() > 0]
+            result[name] = numpy.concatenate([vtk_to_numpy(a) for a in parts]) if parts and all(
+                a is not None for a in parts) else (numpy.zeros(0) if not parts else None)
+        parts = [vtk_to_numpy(piece.GetPoints().GetData()) for piece in pieces if piece.GetNumberOfPoints() > 0]
+        result["points"] = numpy.concatenate(parts) if parts else numpy.zeros((0, 3))
+        return result
+    finally:
+        _simple.Delete(reduced)
+        _simple.Delete(extract)
+
+
+def _new_selection_source(name, **properties):
+    pxm = _sm.ProxyManager()
+    proxy = pxm.SMProxyManager.NewProxy("sources", name)
+    source = _sm._getPyProxy(proxy)
+    proxy.UnRegister(None)
+    for key, value in properties.items():
+        source.SetPropertyWithName(key, value)
+    source.UpdateVTKObjects()
+    return source
+
+
+def _set_selection(target, selection_source):
+    """Replace the selection of `target`'s first output port (None clears it)."""
+    if selection_source is None:
+        _proxy(target).SetSelectionInput(0, None, 0)
+    else:
+        _proxy(target).SetSelectionInput(0, _proxy(selection_source), 0)
+
+
+def _render_all():
+    for view in _simple.GetViews():
+        _simple.Render(view)
+
+
+class EmbeddingLink:
+    """Keeps the selections of an embedding point cloud and of its image field in step.
+
+    Create it with ``link_embedding``; ``remove()`` ends it. ``selected_field_ids()``
+    and ``selected_embedding_ids()`` report what is linked (for scripts and tests).
+    """
+
+    def __init__(self, embedding, field):
+        self.embedding = embedding
+        self.field = field
+        self._busy = False
+        self._last_origin = None
+        self._observers = [
+            (_proxy(embedding), _proxy(embedding).AddObserver(_SELECTION_CHANGED, self._on_embedding_selection)),
+            (_proxy(field), _proxy(field).AddObserver(_SELECTION_CHANGED, self._on_field_selection)),
+        ]
+        keeper = _proxy(_simple.GetTimeKeeper())
+        self._observers.append((keeper, keeper.AddObserver("PropertyModifiedEvent", self._on_time)))
+
+    def remove(self):
+        for proxy, tag in self._observers:
+            proxy.RemoveObserver(tag)
+        self._observers = []
+        if self in _live:
+            _live.remove(self)
+
+    # -- translation -------------------------------------------------------------------
+    def _on_embedding_selection(self, caller=None, event=None):
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            self._last_origin = "embedding"
+            self._embedding_to_field()
+        finally:
+            self._busy = False
+
+    def _on_field_selection(self, caller=None, event=None):
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            self._last_origin = "field"
+            self._field_to_embedding()
+        finally:
+            self._busy = False
+
+    def _on_time(self, caller, event):
+        # A new time step shows other pixels of the same embedding selection.
+        if self._last_origin == "embedding" and not self._busy:
+            self._on_embedding_selection()
+
+    def _embedding_to_field(self):
+        import numpy
+
+        selected = _fetch_selected(self.embedding, ["SampleIndex", "PointIndex"])
+        if selected is None or selected["SampleIndex"] is None:
+            _set_selection(self.field, None)
+            _render_all()
+            return
+        now = selected["SampleIndex"] == _current_time_index(self.field)
+        point_index = selected["PointIndex"][now]
+        origin, spacing, dims = _field_grid(self.field)
+        if numpy.any(point_index < 0):
+            # A per-sample embedding point stands for its whole field.
+            _set_selection(self.field, _new_selection_source(
+                "SelectionQuerySource", ElementType=_POINT, QueryString="id >= 0"))
+        elif point_index.size == 0:
+            _set_selection(self.field, None)
+        else:
+            ijk = numpy.stack([point_index % dims[0], (point_index // dims[0]) % dims[1],
+                               point_index // (dims[0] * dims[1])], axis=1)
+            locations = numpy.asarray(origin) + ijk * numpy.asarray(spacing)
+            _set_selection(self.field, _new_selection_source(
+                "LocationSelectionSource", FieldType="POINT", Locations=locations.ravel().tolist()))
+        _render_all()
+
+    def _field_to_embedding(self):
+        import numpy
+
+        selected = _fetch_selected(self.field, [])
+        if selected is None or selected["points"] is None or len(selected["points"]) == 0:
+            _set_selection(self.embedding, None)
+            _render_all()
+            return
+        origin, spacing, dims = _field_grid(self.field)
+        ijk = numpy.rint((selected["points"] - numpy.asarray(origin)) / numpy.asarray(spacing)).astype(numpy.int64)
+        point_index = numpy.unique(ijk[:, 0] + dims[0] * (ijk[:, 1] + dims[1] * ijk[:, 2]))
+        time_index = _current_time_index(self.field)
+        # Pixels select the points embedded from them; per-sample points (PointIndex -1)
+        # are selected as soon as any pixel of their field is.
+        query = "(SampleIndex == %d) & (np.isin(PointIndex, [%s]) | (PointIndex < 0))" % (
+            time_index, ",".join(str(int(p)) for p in point_index))
+        _set_selection(self.embedding, _new_selection_source(
+            "SelectionQuerySource", ElementType=_POINT, QueryString=query))
+        _render_all()
+
+    # -- reporting ------------------------------------------------------------------------
+    def selected_embedding_ids(self):
+        """GlobalIds of the selected embedding points (sorted numpy array; empty when none)."""
+        import numpy
+
+        selected = _fetch_selected(self.embedding, ["GlobalIds"])
+        if selected is None or selected["GlobalIds"] is None:
+            return numpy.zeros(0, dtype=numpy.int64)
+        return numpy.unique(selected["GlobalIds"]).astype(numpy.int64)
+
+    def selected_field_ids(self):
+        """Structured point indices of the selected field points (sorted; empty when none)."""
+        import numpy
+
+        selected = _fetch_selected(self.field, [])
+        if selected is None or selected["points"] is None:
+            return numpy.zeros(0, dtype=numpy.int64)
+        origin, spacing, dims = _field_grid(self.field)
+        ijk = numpy.rint((selected["points"] - numpy.asarray(origin)) / numpy.asarray(spacing)).astype(numpy.int64)
+        return numpy.unique(ijk[:, 0] + dims[0] * (ijk[:, 1] + dims[1] * ijk[:, 2]))
+
+
+def link_embedding(embedding, field):
+    """Link the selections of `embedding` (EmbedFeatures output) and of `field` (the image
+    data it was computed from). Returns an EmbeddingLink; it stays active until remove()."""
+    for name in ("SampleIndex", "PointIndex"):
+        if embedding.PointData.GetArray(name) is None:
+            raise ValueError("the embedding has no point array %r (is it the output of EmbedFeatures?)" % name)
+    _field_grid(field)  # fails early with a clear message when the field is not image data
+    link = EmbeddingLink(embedding, field)
+    _live.append(link)
+    return link
+
+
+class EmbeddingView:
+    """What show_embedding opened: the render view, the embedding's display in it, and the
+    selection link to the field (None without a field)."""
+
+    def __init__(self, view, display, link):
+        self.view, self.display, self.link = view, display, link
+
+
+def show_embedding(embedding, field=None, color_by="Label", view=None, point_size=4.0):
+    """Open the embedding view: `embedding` as 2-D points coloured by `color_by`.
+
+    embedding  -- EmbedFeatures output (or any point cloud with its arrays)
+    field      -- the image data the embedding came from; when given, selections are linked
+                  (see link_embedding)
+    color_by   -- any point array of the embedding (Label, Prediction, Error, SampleIndex, ...)
+    view       -- a render view to use; a new one otherwise
+    Returns an EmbeddingView (view, display, link).
+    """
+    embedding.UpdatePipeline(_simple.GetTimeKeeper().Time)
+    if color_by and embedding.PointData.GetArray(color_by) is None:
+        raise ValueError("the embedding has no point array %r; it has %s" % (
+            color_by, ", ".join(embedding.PointData.keys())))
+    if view is None:
+        view = _simple.CreateView("RenderView")
+    view.InteractionMode = "2D"
+    view.OrientationAxesVisibility = 0
+    display = _simple.Show(embedding, view)
+    display.SetRepresentationType("Points")
+    display.PointSize = point_size
+    display.RenderPointsAsSpheres = 1
+    if color_by:
+        _simple.ColorBy(display, ("POINTS", color_by))
+        display.RescaleTransferFunctionToDataRange(True, False)
+        display.SetScalarBarVisibility(view, True)
+    view.ResetCamera()
+    view.CameraPosition = [view.CameraFocalPoint[0], view.CameraFocalPoint[1], view.CameraFocalPoint[2] + 10.0]
+    view.CameraViewUp = [0.0, 1.0, 0.0]
+    view.ResetCamera()
+    link = link_embedding(embedding, field) if field is not None else None
+    return EmbeddingView(view, display, link)
+
+
+# --------------------------------------------------------------------------------------------
+# Feature-map view
+
+
+def layers_of(source):
+    """{layer name: [channel array names in channel order]} from point arrays named <layer>_<c>."""
+    pattern = re.compile(r"^(.+)_(\d+)$")
+    layers = {}
+    for name in source.PointData.keys():
+        match = pattern.match(name)
+        if match:
+            layers.setdefault(match.group(1), []).append((int(match.group(2)), name))
+    return {layer: [name for _, name in sorted(channels)] for layer, channels in layers.items()}

@@ -1,0 +1,109 @@
+"""Checks of the embedding view's linked selection, shared by the pvpython and the
+client-server tests (the same script, the data on one process or on two pvserver ranks).
+
+Expected ids come from how the test data are built (views_data: island s of the
+embedding holds sample s; GlobalIds = s * pixels + PointIndex) and from the
+camera (a world rectangle mapped to display pixels), never from the link itself.
+"""
+
+import numpy
+from paraview import selection
+from paraview import servermanager, simple
+
+import views_data
+from nvtest import check
+
+DIMS = (24, 24)
+PIXELS = DIMS[0] * DIMS[1]
+
+
+def display_rectangle(view, x0, y0, x1, y1):
+    """Display-pixel rectangle of a world rectangle in a parallel-projection view looking down -z."""
+    width, height = view.ViewSize
+    focal = view.CameraFocalPoint
+    pixels_per_unit = height / (2.0 * view.CameraParallelScale)
+
+    def to_display(x, y):
+        return (width / 2.0 + (x - focal[0]) * pixels_per_unit, height / 2.0 + (y - focal[1]) * pixels_per_unit)
+
+    (a, b), (c, d) = to_display(x0, y0), to_display(x1, y1)
+    return [int(round(a)), int(round(b)), int(round(c)), int(round(d))]
+
+
+def top_down(view, center, scale):
+    view.CameraParallelProjection = 1
+    view.CameraFocalPoint = [center[0], center[1], 0.0]
+    view.CameraPosition = [center[0], center[1], 50.0]
+    view.CameraViewUp = [0.0, 1.0, 0.0]
+    view.CameraParallelScale = scale
+    simple.Render(view)
+
+
+def build(views):
+    """Field, embedding, the embedding view (400x300) and a field view (300x300), at time 1."""
+    blobs = servermanager.sources.GaussianBlobs(Dimensions=[DIMS[0], DIMS[1], 1], NumberOfTimeSteps=3, Seed=5, NumberOfBlobs=3)
+    servermanager.ProxyManager().RegisterProxy("sources", "blobs", blobs)  # the time keeper follows registered sources
+    embedding = views_data.feature_embedding(blobs)
+    scene = simple.GetAnimationScene()
+    scene.UpdateAnimationUsingDataTimeSteps()
+    scene.AnimationTime = 1.0
+    shown = views.show_embedding(embedding, blobs, color_by="Label")
+    shown.view.ViewSize = [400, 300]
+    # Islands (one per time step) span x in [2 s - 0.1, 2 s + 1.05], y in [0, 0.96].
+    top_down(shown.view, (2.5, 0.5), 1.5)
+    field_view = simple.CreateView("RenderView")
+    field_view.ViewSize = [300, 300]
+    field_view.OrientationAxesVisibility = 0
+    simple.Show(blobs, field_view)
+    top_down(field_view, (11.5, 11.5), 12.5)
+    return blobs, embedding, shown, field_view
+
+
+def run(views):
+    blobs, embedding, shown, field_view = build(views)
+    link = shown.link
+    empty = numpy.zeros(0, dtype=numpy.int64)
+
+    # 1. Ids selected in the embedding: only those of the current sample (1) reach the field.
+    selection.SelectGlobalIDs(IDs=[PIXELS + 5, PIXELS + 7, 3, 2 * PIXELS + 9], Source=embedding)
+    check(list(link.selected_field_ids()) == [5, 7], "ids 5, 7 of sample 1 gave field %s" % link.selected_field_ids())
+
+    # 2. A rubber band (frustum: every point inside, occluded or not) around island 1 in the embedding view.
+    rect = display_rectangle(shown.view, 1.5, -0.5, 3.5, 1.5)
+    selection.SelectPointsThrough(Rectangle=rect, View=shown.view)
+    selected = link.selected_embedding_ids()
+    check(numpy.array_equal(selected, numpy.arange(PIXELS, 2 * PIXELS)),
+          "rubber band around island 1 selected %d embedding points (%s...), expected sample 1's %d" %
+          (len(selected), selected[:5], PIXELS))
+    check(numpy.array_equal(link.selected_field_ids(), numpy.arange(PIXELS)), "sample 1 did not select every pixel")
+
+    # 3. Another time step shows that sample's pixels: none of island 1.
+    scene = simple.GetAnimationScene()
+    scene.AnimationTime = 2.0
+    check(numpy.array_equal(link.selected_field_ids(), empty), "at time 2 the field still shows a selection")
+    scene.AnimationTime = 1.0
+    check(len(link.selected_field_ids()) == PIXELS, "back at time 1 the field selection is not restored")
+
+    # 4. Field -> embedding: a rubber band over pixels i in [3, 10], j in [5, 12] of the field view.
+    rect = display_rectangle(field_view, 2.5, 4.5, 10.5, 12.5)
+    selection.SelectPointsThrough(Rectangle=rect, View=field_view)
+    i, j = numpy.meshgrid(numpy.arange(3, 11), numpy.arange(5, 13))
+    expected = numpy.sort((i + DIMS[0] * j).ravel())
+    field_ids = link.selected_field_ids()
+    check(numpy.array_equal(field_ids, expected), "field rubber band selected %s, expected %s" % (field_ids, expected))
+    check(numpy.array_equal(link.selected_embedding_ids(), PIXELS + expected),
+          "field selection reached embedding ids %s" % link.selected_embedding_ids())
+
+    # 5. Clearing the field clears the embedding.
+    selection.ClearSelection(blobs)
+    check(len(link.selected_embedding_ids()) == 0, "clearing the field left the embedding selected")
+
+    # 6. Bad input: clear errors.
+    for call, words in ((lambda: views.show_embedding(embedding, color_by="NoSuchArray"), "NoSuchArray"),
+                        (lambda: views.link_embedding(blobs, blobs), "SampleIndex")):
+        try:
+            call()
+            raise AssertionError("no error for bad input (%s)" % words)
+        except ValueError as error:
+            check(words in str(error), "unclear error: %s" % error)
+    return blobs, embedding, shown, field_view, expected

@@ -1,0 +1,29 @@
+"""Client-server: the embedding view's selection link with the field and the embedding on
+two pvserver ranks (run by tests/pipeline/run_client_server.sh). Only selected points
+are fetched to the client."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.environ["NEURALVIEW_SOURCE_DIR"], "tests", "pipeline"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nvtest  # noqa: E402
+from nvtest import check  # noqa: E402
+from paraview.simple import *  # noqa: E402,F401,F403
+
+Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
+check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
+nvtest.load_plugin(globals())
+ranks = servermanager.ActiveConnection.GetNumberOfDataPartitions()
+check(ranks == 2, "server has %d ranks, expected 2" % ranks)
+from neuralview import views  # noqa: E402
+
+import embedding_checks  # noqa: E402
+
+blobs, embedding, shown, field_view, expected = embedding_checks.run(views)
+
+# The data really is split: each rank holds part of the embedding and of the field.
+for source in (embedding, blobs):
+    counts = [servermanager.Fetch(source, rank).GetNumberOfPoints() for rank in range(ranks)]
+    check(all(0 < c for c in counts), "%s is not split over the ranks: %s" % (source.GetXMLLabel(), counts))
+print("embedding link, client-server: PASSED")

@@ -1,0 +1,17 @@
+"""pvpython (under Xvfb): the embedding view's selection link in both directions."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.environ["NEURALVIEW_SOURCE_DIR"], "tests", "pipeline"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nvtest  # noqa: E402
+from paraview.simple import *  # noqa: E402,F401,F403
+
+nvtest.load_plugin(globals())
+from neuralview import views  # noqa: E402
+
+import embedding_checks  # noqa: E402
+
+embedding_checks.run(views)
+print("embedding link: PASSED")
