@@ -39,7 +39,7 @@ def layer_names(model_file):
     Read on the server through a NetworkActivations proxy; an unreadable file gives [].
     """
     # Any image input will do: the list comes from the model file alone.
-    probe = _sm.filters.NetworkActivations(Input=_sm.sources.RTAnalyticSource(WholeExtent=[0, 1, 0, 1, 0, 0]),
+    probe = _sm.filters.NetworkActivations(Input=_sm.sources.Wavelet(WholeExtent=[0, 1, 0, 1, 0, 0]),
                                            ModelFile=model_file)
     probe.UpdatePropertyInformation()
     return list(probe.GetProperty("LayerNames").GetData())

@@ -8,7 +8,9 @@ REQUEST: {"model": path, "input": raw field (C, spatial...) as .npy,
           "output": .npz path, "tasks": [{"name": key, "kind": ..., ...}]}
 kinds: activation (tensor), scores (region), saliency / ig / gradcam
 (channel, region: .npy of weights over output positions or null, steps,
-layer), first_conv (weights and bias of the first Conv node).
+layer), first_conv (weights and bias of the first Conv node). activation and
+gradcam take "resize": a spatial shape to interpolate to (linear,
+align_corners=False).
 """
 
 import json
@@ -128,7 +130,11 @@ def main():
         region = torch.from_numpy(np.load(task["region"]).astype(np.float64)) if task.get("region") else None
         if kind == "activation":
             with torch.no_grad():
-                results[name] = model.run(model.normalise(raw))[task["tensor"]][0].numpy()
+                value = model.run(model.normalise(raw))[task["tensor"]]
+                if task.get("resize"):  # to the input grid, half-pixel centres
+                    mode = {2: "bilinear", 3: "trilinear"}[value.dim() - 2]
+                    value = F.interpolate(value, size=tuple(task["resize"]), mode=mode, align_corners=False)
+                results[name] = value[0].numpy()
         elif kind == "scores":
             with torch.no_grad():
                 out = model.run(model.normalise(raw))[model.output_name]
@@ -156,7 +162,11 @@ def main():
             model.score(values[model.output_name], task["channel"], region).backward()
             A = values[task["layer"]]
             alpha = A.grad.mean(dim=tuple(range(2, A.dim())), keepdim=True)
-            results[name] = torch.relu((alpha * A).sum(dim=1))[0].detach().numpy()
+            cam = torch.relu((alpha * A).sum(dim=1, keepdim=True)).detach()
+            if task.get("resize"):
+                mode = {2: "bilinear", 3: "trilinear"}[cam.dim() - 2]
+                cam = F.interpolate(cam, size=tuple(task["resize"]), mode=mode, align_corners=False)
+            results[name] = cam[0, 0].numpy()
         elif kind == "first_conv":
             node = next(n for n in model.proto.graph.node if n.op_type == "Conv")
             results[name + "_weight"] = model.weights[node.input[1]].numpy()
