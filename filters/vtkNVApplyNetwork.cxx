@@ -11,12 +11,12 @@
 #include "neuralview/onnx_io.h"
 #include "neuralview/predictor.h"
 #include "nvImageTensors.h"
+#include "nvPieceExtent.h"
 #include "vtkCellData.h"
 #include "vtkCompositeDataIterator.h"
 #include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
 #include "vtkDoubleArray.h"
-#include "vtkExtentTranslator.h"
 #include "vtkFieldData.h"
 #include "vtkFloatArray.h"
 #include "vtkImageData.h"
@@ -207,19 +207,7 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
       vtkImageData::SafeDownCast(input) && pieces > 1 && inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT());
   int inputExtent[6] = {0, -1, 0, -1, 0, -1};
   if (cropped) {
-    inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
-    // ParaView splits structured data by piece number in the source's
-    // executive, so our output's update extent is usually the whole extent;
-    // then the piece is where the executive's split puts it.
-    const bool requested_sub_extent = this->HasRequestedPiece && !std::equal(whole, whole + 6, this->RequestedPiece);
-    if (requested_sub_extent) {
-      std::copy(this->RequestedPiece, this->RequestedPiece + 6, piece);
-    } else {
-      // The piece without ghost layers, split as the pipeline splits it.
-      vtkNew<vtkExtentTranslator> translator;
-      translator->PieceToExtentThreadSafe(outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER()), pieces,
-                                          0, whole, piece, vtkExtentTranslator::BLOCK_MODE, 0);
-    }
+    nv::piece_extent_without_ghosts(outInfo, inInfo, this->HasRequestedPiece ? this->RequestedPiece : nullptr, piece);
     inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
     vtkImageData::SafeDownCast(input)->GetExtent(inputExtent);
     for (int a = 0; a < 3; ++a) {

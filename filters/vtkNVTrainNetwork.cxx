@@ -11,6 +11,7 @@
 #include "neuralview/trainer.h"
 #include "nvControllerCommunicator.h"
 #include "nvImageTensors.h"
+#include "nvPieceExtent.h"
 #include "vtkCompositeDataIterator.h"
 #include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
@@ -33,6 +34,13 @@ vtkStandardNewMacro(vtkNVTrainNetwork);
 struct vtkNVTrainNetwork::Collection {
   std::vector<nv::Tensor> fields;
   std::vector<nv::Tensor> targets;
+  // For a field split over ranks: the part of each field this rank owns
+  // (tensor axis order; empty when it owns the whole field).
+  std::vector<std::vector<int64_t>> owned_begin, owned_size;
+  int piece[6] = {0, -1, 0, -1, 0, -1};  // this rank's piece without ghost layers
+  int whole[6] = {0, -1, 0, -1, 0, -1};
+  bool split = false;
+  uint64_t piece_number = 0;
   std::vector<std::string> channel_names;
   int association = -1;
   std::string problem;  // first error met while gathering; reported by all ranks together
@@ -50,6 +58,29 @@ const char* task_name(int task) {
       return "autoencoder";
     default:
       return "segmentation";
+  }
+}
+
+// The part of `image` (a piece with ghost layers) inside `piece` (point
+// extent without ghosts), as begin and size per tensor axis (z, y, x; no z
+// for a flat image). Neighbouring pieces share their boundary plane of
+// points: it is owned by the upper piece, so that every point is owned once.
+// Cells are owned from the piece's first point to its last.
+void owned_part(vtkImageData* image, int association, const int piece[6], const int whole[6],
+                std::vector<int64_t>& begin, std::vector<int64_t>& size) {
+  int extent[6];
+  image->GetExtent(extent);
+  const bool cells = association == vtkDataObject::FIELD_ASSOCIATION_CELLS;
+  const int axes = extent[4] == extent[5] ? 2 : 3;
+  begin.clear();
+  size.clear();
+  for (int t = 0; t < axes; ++t) {
+    const int a = axes - 1 - t;  // tensor axis t is VTK axis a
+    const int lo = std::max(piece[2 * a], extent[2 * a]), hi = std::min(piece[2 * a + 1], extent[2 * a + 1]);
+    const bool flat = extent[2 * a] == extent[2 * a + 1];  // a cell-less axis keeps its single point
+    const bool shares_upper_plane = piece[2 * a + 1] < whole[2 * a + 1];
+    begin.push_back(lo - extent[2 * a]);
+    size.push_back(std::max(1, flat ? 1 : (cells || shares_upper_plane ? hi - lo : hi - lo + 1)));
   }
 }
 
@@ -169,6 +200,15 @@ int vtkNVTrainNetwork::RequestUpdateExtent(vtkInformation*, vtkInformationVector
     inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER(), 0);
     inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES(), 1);
     inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS(), 0);
+  } else if (this->CropSize > 0) {
+    // One field split over ranks: each rank crops its own piece, and ghost
+    // layers half a crop wide let crops centred near the piece's edge reach
+    // into the neighbour's points, so no rank needs the whole field.
+    const int ghosts = this->CropSize / 2 + 1;
+    int levels = inInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS())
+                     ? inInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS())
+                     : 0;
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS(), std::max(levels, ghosts));
   }
   return 1;
 }
@@ -194,6 +234,10 @@ std::string vtkNVTrainNetwork::CollectSamples(vtkDataObject* input) {
         target = nv::label_map_from_image(image, this->LabelArray, field.association);
       else if (needs_label)
         target = field_data_target(image, this->LabelArray, this->Task == CLASSIFICATION);
+      std::vector<int64_t> owned_begin, owned_size;
+      if (samples.split) owned_part(image, field.association, samples.piece, samples.whole, owned_begin, owned_size);
+      samples.owned_begin.push_back(std::move(owned_begin));
+      samples.owned_size.push_back(std::move(owned_size));
       samples.fields.push_back(std::move(field.values));
       samples.targets.push_back(std::move(target));
     }
@@ -207,7 +251,17 @@ int vtkNVTrainNetwork::RequestData(vtkInformation* request, vtkInformationVector
                                    vtkInformationVector* outputVector) {
   vtkDataObject* input = vtkDataObject::GetData(inputVector[0], 0);
   vtkTable* output = vtkTable::GetData(outputVector, 0);
-  if (this->CurrentTimeIndex == 0) *this->Samples = Collection{};
+  if (this->CurrentTimeIndex == 0) {
+    *this->Samples = Collection{};
+    if (!this->TrainingOverTime && this->CropSize > 0 && vtkImageData::SafeDownCast(input)) {
+      vtkInformation* outInfo = outputVector->GetInformationObject(0);
+      vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
+      this->Samples->split = nv::piece_extent_without_ghosts(outInfo, inInfo, nullptr, this->Samples->piece);
+      if (this->Samples->split) inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), this->Samples->whole);
+      this->Samples->piece_number =
+          static_cast<uint64_t>(outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER()));
+    }
+  }
 
   // A rank that owns no time step (more ranks than steps) gathers nothing but
   // still takes part in training's collectives.
@@ -240,8 +294,13 @@ int vtkNVTrainNetwork::Train(vtkTable* output) {
     try {
       data = std::make_unique<nv::FieldDataset>(nv::target_kind_for_task(task), this->CropSize, this->CropsPerSample,
                                                 static_cast<uint64_t>(this->Seed));
-      for (size_t i = 0; i < samples.fields.size(); ++i)
-        data->add_field(std::move(samples.fields[i]), std::move(samples.targets[i]));
+      for (size_t i = 0; i < samples.fields.size(); ++i) {
+        if (samples.owned_begin[i].empty())
+          data->add_field(std::move(samples.fields[i]), std::move(samples.targets[i]));
+        else
+          data->add_piece(std::move(samples.fields[i]), std::move(samples.targets[i]), samples.owned_begin[i],
+                          samples.owned_size[i], samples.piece_number);
+      }
     } catch (const std::exception& e) {
       problem = e.what();
     }

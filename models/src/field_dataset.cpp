@@ -1,5 +1,7 @@
 #include "neuralview/field_dataset.h"
 
+#include "neuralview/predictor.h"  // crop_field
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -69,6 +71,23 @@ void FieldDataset::add_field(Tensor field, Tensor target) {
   if (target.has_non_finite()) throw std::invalid_argument(name + ": the target holds NaN or infinite values");
   fields_.push_back(std::move(field));
   targets_.push_back(std::move(target));
+  owned_.emplace_back();
+}
+
+void FieldDataset::add_piece(Tensor field, Tensor target, std::vector<int64_t> owned_begin,
+                             std::vector<int64_t> owned_size, uint64_t piece) {
+  const std::string name = field_name(fields_.size());
+  if (crop_ <= 0) throw std::invalid_argument(name + ": training on pieces of a field needs a crop size");
+  const size_t dims = field.rank() >= 1 ? field.rank() - 1 : 0;
+  if (owned_begin.size() != dims || owned_size.size() != dims)
+    throw std::invalid_argument(name + ": the owned part must give " + std::to_string(dims) + " axes");
+  for (size_t a = 0; a < dims; ++a)
+    if (owned_begin[a] < 0 || owned_size[a] < 1 || owned_begin[a] + owned_size[a] > field.dim(a + 1))
+      throw std::invalid_argument(name + ": owned part [" + std::to_string(owned_begin[a]) + ", " +
+                                  std::to_string(owned_begin[a] + owned_size[a]) + ") of axis " + std::to_string(a) +
+                                  " lies outside the piece of shape " + shape_to_string(field.shape()));
+  add_field(std::move(field), std::move(target));
+  owned_.back() = Owned{std::move(owned_begin), std::move(owned_size), piece};
 }
 
 ChannelStatistics FieldDataset::channel_statistics(Communicator& comm) const {
@@ -77,7 +96,9 @@ ChannelStatistics FieldDataset::channel_statistics(Communicator& comm) const {
   comm.allreduce_max(&channels, 1);
   if (channels < 1) throw std::invalid_argument("no process holds any training field");
   ChannelStatisticsAccumulator accumulator(static_cast<size_t>(channels));
-  for (const Tensor& f : fields_) {
+  for (size_t k = 0; k < fields_.size(); ++k) {
+    // Owned points only: ghost layers belong to (and are counted by) a neighbour.
+    const Tensor f = owned_[k].begin.empty() ? fields_[k] : crop_field(fields_[k], owned_[k].begin, owned_[k].size);
     const int64_t C = f.dim(0), n = f.size() / C;
     std::vector<float> interleaved(static_cast<size_t>(f.size()));
     for (int64_t c = 0; c < C; ++c)
@@ -135,9 +156,18 @@ std::vector<int64_t> FieldDataset::crop_origin(size_t index, const Shape& field_
   // Positions hashed from (seed, sample index): the same crops on every run
   // and with any thread count.
   std::vector<int64_t> origin(field_shape.size() - 1, 0);
+  const Owned& owned = owned_[crop_ > 0 ? index / crops_per_field_ : index];
+  const uint64_t seed = owned.begin.empty() ? seed_ : seed_ ^ mix(0x9e3779b97f4a7c15ULL + owned.piece);
   for (size_t a = 0; a < origin.size(); ++a) {
-    const uint64_t span = static_cast<uint64_t>(field_shape[a + 1] - crop_ + 1);
-    origin[a] = static_cast<int64_t>(mix(seed_ ^ mix(index * 8 + a)) % span);
+    // Origins whose crop lies in the field and, for a piece, whose centre lies in the owned part.
+    int64_t lowest = 0, highest = field_shape[a + 1] - crop_;
+    if (!owned.begin.empty()) {
+      lowest = std::max(lowest, owned.begin[a] - crop_ / 2);
+      highest = std::min(highest, owned.begin[a] + owned.size[a] - 1 - crop_ / 2);
+      if (highest < lowest) highest = lowest;  // a thin piece at the field's edge: the nearest crop
+    }
+    const uint64_t span = static_cast<uint64_t>(highest - lowest + 1);
+    origin[a] = lowest + static_cast<int64_t>(mix(seed ^ mix(index * 8 + a)) % span);
   }
   return origin;
 }

@@ -34,6 +34,16 @@ class FieldDataset final : public Dataset {
   // count, rank, shape of whole fields, label map shape, crop larger than
   // the field, NaN values).
   void add_field(Tensor field, Tensor target = {});
+  // A field that is one process's piece of a larger field, with ghost layers
+  // around the part it owns, [owned_begin, owned_begin + owned_size) per
+  // spatial axis (tensor order). Crops are centred in the owned part, so the
+  // processes together sample the whole field evenly while a crop may reach
+  // into the ghost layers, and channel statistics count owned points only.
+  // piece: the piece number, which decorrelates the crop positions of
+  // different pieces. Needs a crop size; throws std::invalid_argument as
+  // add_field does, or for an owned part outside the field.
+  void add_piece(Tensor field, Tensor target, std::vector<int64_t> owned_begin, std::vector<int64_t> owned_size,
+                 uint64_t piece);
 
   // The sample shapes of a process that holds no field (more processes than
   // samples): it still takes part in training and must report the shapes
@@ -63,6 +73,11 @@ class FieldDataset final : public Dataset {
   uint64_t seed_;
   std::vector<Tensor> fields_;
   std::vector<Tensor> targets_;
+  struct Owned {
+    std::vector<int64_t> begin, size;  // empty: the whole field
+    uint64_t piece = 0;
+  };
+  std::vector<Owned> owned_;
   Shape expected_input_, expected_target_;
 };
 
