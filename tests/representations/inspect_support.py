@@ -28,9 +28,10 @@ def train(work, name, source, label, task, architecture, epochs, **properties):
 
 def count_classifier(work, epochs=8):
     """classifier-small (conv-bn-relu 16, max-pool 2, conv-bn-relu 32, global pool, dense) that
-    counts blobs (0, 1 or 2) on 24x24 fields; seeded, so the same model every run."""
-    counts = servermanager.sources.GaussianBlobs(Dimensions=[24, 24, 1], NumberOfTimeSteps=48, Seed=21, NumberOfBlobs=2,
-                                                 RandomBlobCount=1, BlobRadius=0.15)
+    tells fields with one blob (class 1) from pure noise (class 0) on 24x24 fields; seeded, so
+    the same model every run."""
+    counts = servermanager.sources.GaussianBlobs(Dimensions=[24, 24, 1], NumberOfTimeSteps=48, Seed=21,
+                                                 NumberOfBlobs=1, RandomBlobCount=1, BlobRadius=0.15)
     return train(work, "counts", counts, "BlobCount", "classification", "classifier-small", epochs, BatchSize=6,
                  LearningRate=0.003, ValidationFraction=0.25)
 

@@ -157,7 +157,7 @@ def main():
                     float(model.score(model.run(x)[model.output_name], task["channel"], region)),
                     float(model.score(model.run(torch.zeros_like(x))[model.output_name], task["channel"], region))])
         elif kind == "gradcam":
-            x = model.normalise(raw)
+            x = model.normalise(raw).requires_grad_(True)  # so that the layer's tensor has a gradient
             values = model.run(x, keep=task["layer"])
             model.score(values[model.output_name], task["channel"], region).backward()
             A = values[task["layer"]]

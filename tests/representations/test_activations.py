@@ -130,6 +130,7 @@ check_close(channels(out3, "maxpool1", 16, (4, 4, 4)), expected3["pool"], tolera
 def error_of(proxy):
     catcher = nvtest.ErrorCatcher(proxy.GetClientSideObject())
     proxy.UpdatePipeline(0.0)
+    print("expected error:", " ".join(catcher.messages).strip()[-300:])
     return " ".join(catcher.messages)
 
 
