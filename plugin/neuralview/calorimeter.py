@@ -114,6 +114,12 @@ def field_data(proxy, names, port=0):
     return result
 
 
+def field_data_only(source, names):
+    """A PassArrays filter keeping only the named field-data arrays (no cell or
+    point arrays), so that fetching many events' field data stays cheap."""
+    return _sm.filters.PassArrays(Input=source, PointDataArrays=[], CellDataArrays=[], FieldDataArrays=list(names))
+
+
 def _roc_table_source(scores, labels):
     """A TrivialProducer holding a vtkTable of the scores and labels (built-in sessions)."""
     import numpy
@@ -224,3 +230,98 @@ def read_hepcnn(path, blocks=False, **properties):
     """Open a hep_cnn HDF5 file."""
     reader = _sm.sources.HepCNNReader(FileName=path, EventsAsBlocks=1 if blocks else 0, **properties)
     return _register(reader, "HepCNNReader")
+
+
+# ------------------------------------------------------------ physics features
+# High-level features for the classical baselines of the two workflows: what
+# a physicist would select on, computed from the same events the network sees.
+
+SHOWER_FEATURES = ["log_total_energy", "fraction_layer_0", "fraction_layer_1", "fraction_layer_2", "shower_depth",
+                   "width_layer_0", "width_layer_1", "width_layer_2", "core_fraction_layer_1"]
+
+
+def _weighted_width(energy, axis_index):
+    """Energy-weighted RMS of the cell index along an axis (cells, 0 for an empty layer)."""
+    import numpy
+
+    total = energy.sum()
+    if total <= 0:
+        return 0.0
+    profile = energy.sum(axis=1 - axis_index)
+    index = numpy.arange(profile.size)
+    mean = (profile * index).sum() / total
+    return float(numpy.sqrt(max((profile * (index - mean) ** 2).sum() / total, 0.0)))
+
+
+def shower_features(source):
+    """Shower-shape features of every event of a CaloGAN-mode source or reader
+    with EventsAsBlocks (port 0: one block of three layers per event).
+
+    Returns (features: numpy array events x len(SHOWER_FEATURES), particle
+    types). Negative (noise) cell energies count as zero. Widths: layer_0
+    along its 96 fine strips, layer_1 along both axes (in quadrature),
+    layer_2 along its 12 rows; shower depth: energy-weighted mean layer index.
+    """
+    import numpy
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    source.UpdatePipeline()
+    events = _sm.Fetch(source, idx=0)
+    if events is None or not events.IsA("vtkMultiBlockDataSet"):
+        raise ValueError("shower_features needs a CaloGAN-mode source with EventsAsBlocks")
+    rows, types = [], []
+    for b in range(events.GetNumberOfBlocks()):
+        layers = events.GetBlock(b)
+        if layers is None:
+            continue
+        energies = []
+        for k in range(3):
+            image = layers.GetBlock(k)
+            nx, ny, _ = image.GetDimensions()
+            cells = vtk_to_numpy(image.GetCellData().GetArray("Energy")).astype(numpy.float64)
+            energies.append(numpy.maximum(cells[: (nx - 1) * (ny - 1)].reshape(ny - 1, nx - 1), 0.0))
+        sums = numpy.array([e.sum() for e in energies])
+        total = max(sums.sum(), 1e-9)
+        fractions = sums / total
+        width_1 = numpy.hypot(_weighted_width(energies[1], 0), _weighted_width(energies[1], 1))
+        rows.append([numpy.log(1.0 + total), fractions[0], fractions[1], fractions[2],
+                     float((fractions * numpy.arange(3)).sum()), _weighted_width(energies[0], 0), width_1,
+                     _weighted_width(energies[2], 1), energies[1].max() / max(sums[1], 1e-9)])
+        types.append(int(layers.GetFieldData().GetArray("ParticleType").GetValue(0)))
+    return numpy.array(rows), numpy.array(types)
+
+
+JET_FEATURES = ["selected_jets", "all_jets", "leading_jet_pt", "fourth_jet_pt", "summed_jet_pt", "summed_jet_mass",
+                "delta_eta_12"]
+
+
+def jet_features(source):
+    """Jet features of every event of a whole-detector source or reader (the
+    truth jets in its field data): selected jets (pT > 200 GeV, |eta| < 2),
+    all jets, leading and fourth jet pT, summed pT and summed mass of the four
+    leading selected jets, |delta eta| of the two leading. Cell arrays are
+    dropped before the events are fetched, so this is cheap.
+
+    Returns (features: events x len(JET_FEATURES), labels (Signal), passes
+    signal region).
+    """
+    import numpy
+
+    names = ["JetPt", "JetEta", "SelectedJets", "LeadingJetPt", "DeltaEta12", "SummedJetMass", "Signal",
+             "PassesSignalRegion"]
+    light = field_data_only(source, names)
+    try:
+        values = field_data(light, names)
+    finally:
+        _simple.Delete(light)
+    rows = []
+    for k in range(len(values["Signal"])):
+        pt = numpy.atleast_1d(values["JetPt"][k]) if isinstance(values["JetPt"], list) else numpy.atleast_1d(
+            values["JetPt"][k])
+        eta = numpy.atleast_1d(values["JetEta"][k]) if isinstance(values["JetEta"], list) else numpy.atleast_1d(
+            values["JetEta"][k])
+        selected = numpy.sort(pt[(pt > 200.0) & (numpy.abs(eta) < 2.0)])[::-1]
+        rows.append([values["SelectedJets"][k], float(pt.size), values["LeadingJetPt"][k],
+                     selected[3] if selected.size > 3 else 0.0, selected[:4].sum(), values["SummedJetMass"][k],
+                     values["DeltaEta12"][k]])
+    return numpy.array(rows, dtype=numpy.float64), values["Signal"].astype(int), values["PassesSignalRegion"].astype(int)
