@@ -1,6 +1,10 @@
 #include "nvControllerCommunicator.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <vector>
+
+#include "neuralview/threads.h"
 
 #include "vtkCommunicator.h"
 #include "vtkMultiProcessController.h"
@@ -45,6 +49,16 @@ bool all_ranks_ok(Communicator& comm, bool local_ok) {
   double failed = local_ok ? 0.0 : 1.0;
   comm.allreduce_max(&failed, 1);
   return failed == 0.0;
+}
+
+int use_default_threads_per_rank(const Communicator& comm) {
+  int local = comm.size();
+  for (const char* variable : {"OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS"})
+    if (const char* value = std::getenv(variable)) {
+      local = std::max(1, std::atoi(value));
+      break;
+    }
+  return apply_default_thread_count(local);
 }
 
 }  // namespace nv

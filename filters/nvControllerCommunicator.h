@@ -38,6 +38,11 @@ class ControllerCommunicator final : public Communicator {
 // that no rank waits forever in a later reduction.
 bool all_ranks_ok(Communicator& comm, bool local_ok);
 
+// Sets this rank's OpenMP threads to cores / ranks on this node (Open MPI's
+// and MPICH's local-size variables, else all ranks of the controller),
+// unless OMP_NUM_THREADS is set. Returns the thread count in effect.
+int use_default_threads_per_rank(const Communicator& comm);
+
 }  // namespace nv
 
 #endif

@@ -10,6 +10,7 @@
 #include "neuralview/channel_matching.h"
 #include "neuralview/onnx_io.h"
 #include "neuralview/predictor.h"
+#include "nvControllerCommunicator.h"
 #include "nvImageTensors.h"
 #include "nvPieceExtent.h"
 #include "vtkCellData.h"
@@ -216,6 +217,8 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
     }
     vtkImageData::SafeDownCast(output)->Crop(piece);
   }
+  nv::ControllerCommunicator ranks;
+  nv::use_default_threads_per_rank(ranks);
   try {
     LoadedModel& model = this->Model();
     nv::Predictor& predictor = *model.predictor;

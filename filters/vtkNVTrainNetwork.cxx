@@ -284,6 +284,7 @@ int vtkNVTrainNetwork::RequestData(vtkInformation* request, vtkInformationVector
 
 int vtkNVTrainNetwork::Train(vtkTable* output) {
   nv::ControllerCommunicator comm;
+  nv::use_default_threads_per_rank(comm);
   Collection& samples = *this->Samples;
   const std::string task = task_name(this->Task);
   std::string problem = samples.problem;
