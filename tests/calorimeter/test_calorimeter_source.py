@@ -145,6 +145,18 @@ big = calorimeter.detector_events(events=2, seed=5, image_size=224)
 big.UpdatePipeline(1.0)
 check(servermanager.Fetch(big).GetDimensions() == (225, 225, 1), "224 x 224 images")
 
+# Image outputs advertise their whole extent (without it ParaView's
+# representations request an empty extent and draw nothing): the detector
+# image ports and the CaloGAN network input, for time-step events.
+from vtkmodules.vtkCommonExecutionModel import vtkStreamingDemandDrivenPipeline  # noqa: E402
+
+for proxy, port, cells_per_side in ((big, 0, 224), (big, 1, 224), (calorimeter.showers(events=2, seed=1), 1, 12)):
+    proxy.UpdatePipelineInformation()
+    info = proxy.GetClientSideObject().GetOutputInformation(port)
+    extent = info.Get(vtkStreamingDemandDrivenPipeline.WHOLE_EXTENT())
+    check(extent is not None and tuple(extent) == (0, cells_per_side, 0, cells_per_side, 0, 0),
+          "port %d whole extent %s" % (port, extent))
+
 # Bad input is refused with a clear message.
 bad = calorimeter.showers(events=2, seed=1, energy=(50, 10))
 catcher = nvtest.ErrorCatcher(bad.GetClientSideObject())
