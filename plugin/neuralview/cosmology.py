@@ -121,3 +121,37 @@ def mean_absolute_errors(truth, predicted):
     mean = [sum(t[i] for t in truth) / n for i in range(k)]
     baseline = [sum(abs(mean[i] - t[i]) for t in truth) / n for i in range(k)]
     return mae, baseline
+
+
+def power_spectrum(density, box, bins=8):
+    """The measured power spectrum of a periodic density cube (numpy, any axis order).
+
+    density -- rho/mean rho (or the contrast delta) on a cubic grid
+    box     -- side in Mpc/h
+    Returns (k, P, modes): the mean wavenumber [h/Mpc], the mean |delta_k|^2 V / N^6
+    [(Mpc/h)^3] and the number of Fourier modes in each of `bins` logarithmic shells from the
+    fundamental mode to the Nyquist wavenumber. Shells without modes give NaN.
+    """
+    import numpy
+
+    delta = numpy.asarray(density, dtype=numpy.float64)
+    n = delta.shape[0]
+    if delta.shape != (n, n, n) or n < 4:
+        raise ValueError("power_spectrum needs a cube of at least 4^3 points, got shape %s" % (delta.shape,))
+    delta = delta / delta.mean() - 1.0
+    power = numpy.abs(numpy.fft.rfftn(delta)) ** 2 * box ** 3 / float(n) ** 6
+    frequencies = numpy.fft.fftfreq(n, d=1.0 / n)
+    kx, ky, kz = numpy.meshgrid(frequencies, frequencies, numpy.arange(n // 2 + 1), indexing="ij")
+    k = 2.0 * numpy.pi / box * numpy.sqrt(kx ** 2 + ky ** 2 + kz ** 2)
+    # The rfft half-space holds each mode of 0 < kz < n/2 once for itself and once for its mirror.
+    weight = numpy.where((kz == 0) | (kz == n // 2), 1.0, 2.0)
+    k_fundamental, k_nyquist = 2.0 * numpy.pi / box, numpy.pi * n / box
+    edges = numpy.geomspace(k_fundamental, k_nyquist * (1 + 1e-9), bins + 1)
+    shell = numpy.digitize(k.ravel(), edges) - 1
+    inside = (shell >= 0) & (shell < bins) & (k.ravel() > 0)
+    w = weight.ravel()[inside]
+    modes = numpy.bincount(shell[inside], weights=w, minlength=bins)
+    with numpy.errstate(invalid="ignore", divide="ignore"):
+        k_mean = numpy.bincount(shell[inside], weights=w * k.ravel()[inside], minlength=bins) / modes
+        p_mean = numpy.bincount(shell[inside], weights=w * power.ravel()[inside], minlength=bins) / modes
+    return k_mean, p_mean, modes

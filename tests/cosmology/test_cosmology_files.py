@@ -90,6 +90,26 @@ back = servermanager.Fetch(series)
 check_close(back.GetSpacing(), (4.0, 4.0, 4.0), 1e-12, "spacing from BoxSize")
 check_close(nvtest.point_array(back, "Density_z1.5"), nvtest.point_array(data, "Density_z1.5"), 0.0, "round trip")
 
+# --- power_spectrum (the summary statistic of the example's baseline) on a field known exactly:
+# rho = 1 + A cos(2 pi m x / L) has |delta_k|^2 = (A N^3 / 2)^2 at k = +-2 pi m / L and nothing else,
+# so P V^-1 summed over the modes of its shell is A^2 / 2 and every other shell is empty.
+n, side, amplitude, m = 16, 100.0, 0.3, 3
+x = numpy.arange(n) * side / n
+for axis in range(3):
+    wave = 1.0 + amplitude * numpy.cos(2 * numpy.pi * m * x / side)
+    field = numpy.broadcast_to(wave.reshape([n if a == axis else 1 for a in range(3)]), (n, n, n))
+    k, p, modes = cosmology.power_spectrum(field, side, bins=6)
+    k_wave = 2 * numpy.pi * m / side
+    shell = int(numpy.argmin(numpy.abs(numpy.log(k / k_wave))))
+    check_close(p[shell] * modes[shell] / side ** 3, amplitude ** 2 / 2, 1e-9, "axis %d: power of the wave" % axis)
+    others = numpy.delete(p, shell)
+    check(numpy.all(numpy.abs(others[numpy.isfinite(others)]) < 1e-20), "axis %d: power elsewhere %s" % (axis, p))
+    check(k[shell] / k_wave > 0.8 and k[shell] / k_wave < 1.25, "axis %d: shell k %s" % (axis, k))
+# Mode counts: every mode of 0 < |k| <= k_Nyquist counted once (numpy's full FFT as the reference).
+full = numpy.fft.fftfreq(n, d=1.0 / n)
+radius = numpy.sqrt(sum(g ** 2 for g in numpy.meshgrid(full, full, full, indexing="ij")))
+check(modes.sum() == numpy.count_nonzero((radius > 0) & (radius <= n / 2)), "mode count %s" % modes)
+
 # --- Bad input: a clear error, no crash.
 missing = CosmoFlowReader(FileNames=[os.path.join(work, "nothing.hdf5")])
 catcher = nvtest.ErrorCatcher(missing.GetClientSideObject())
