@@ -17,7 +17,7 @@ Step primitive_step(const std::string& label, const dnnl::primitive& primitive, 
 memory in_layout(Plan& plan, std::vector<Step>& steps, const memory& source, const memory::desc& wanted,
                  const std::string& label, bool input_gradient_only) {
   if (source.get_desc() == wanted) return source;
-  memory converted = plan.allocate(wanted);
+  memory converted = &steps == &plan.backward_steps() ? plan.allocate_transient(wanted) : plan.allocate(wanted);
   plan.add_reorder(steps, source, converted, label, input_gradient_only);
   return converted;
 }

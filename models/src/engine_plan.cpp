@@ -107,6 +107,21 @@ const memory::desc& Plan::value_desc(const std::string& name) { return base_of(n
 
 memory Plan::allocate(const memory::desc& desc) { return memory(desc, engine_); }
 
+memory Plan::allocate_transient(const memory::desc& desc) {
+  memory m(desc, engine_, DNNL_MEMORY_NONE);
+  transients_.push_back(m);
+  return m;
+}
+
+memory Plan::view(const memory& base, const memory::desc& desc) {
+  memory m(desc, engine_, DNNL_MEMORY_NONE);
+  if (base.get_data_handle())
+    m.set_data_handle(base.get_data_handle());
+  else
+    views_.push_back({m, base});
+  return m;
+}
+
 memory Plan::define_value(const std::string& name, const memory::desc& desc) {
   Value& v = value(name);
   v.desc = desc;
@@ -190,7 +205,9 @@ bool Plan::gradient_input_only(const std::string& name) const {
 }
 
 memory& Plan::gradient_memory(Value& v) {
-  if (!v.gradient) v.gradient = allocate(v.desc);
+  // The input's gradient is read after the backward pass; all others live
+  // only inside it.
+  if (!v.gradient) v.gradient = &v == &values_[0] ? allocate(v.desc) : allocate_transient(v.desc);
   return v.gradient;
 }
 
@@ -210,12 +227,13 @@ memory Plan::gradient_in_layout(const std::string& name, const memory::desc& wan
     zero.label = "zero gradient of " + base.name;
     memory target = gradient;
     zero.custom = [target]() { std::memset(target.get_data_handle(), 0, target.get_desc().get_size()); };
+    zero.touches = {target};
     zero.input_gradient_only = only;
     add_backward(std::move(zero));
     base.contributions = 1;
   }
   if (gradient.get_desc() == wanted) return gradient;
-  memory converted = allocate(wanted);
+  memory converted = allocate_transient(wanted);
   add_reorder(backward_steps_, gradient, converted, label, only);
   return converted;
 }
@@ -375,6 +393,76 @@ void Plan::build(const GraphGeometry& geometry) {
     size_t space = buffer.size();
     m.set_data_handle(std::align(64, m.get_desc().get_size(), base, space));
   }
+  assign_transient_buffers();
+}
+
+void Plan::assign_transient_buffers() {
+  // Which memory each handle stands for (views count as their base).
+  std::map<dnnl_memory_t, dnnl_memory_t> base_of_view;
+  for (const auto& [v, base] : views_) base_of_view[v.get()] = base.get();
+  auto resolve = [&](dnnl_memory_t m) {
+    for (auto it = base_of_view.find(m); it != base_of_view.end(); it = base_of_view.find(m)) m = it->second;
+    return m;
+  };
+  // First and last backward step that uses each transient memory.
+  std::map<dnnl_memory_t, std::pair<size_t, size_t>> uses;
+  for (const memory& t : transients_) uses[t.get()] = {SIZE_MAX, 0};
+  auto note = [&](const memory& m, size_t step) {
+    auto it = uses.find(resolve(m.get()));
+    if (it == uses.end()) return;
+    it->second.first = std::min(it->second.first, step);
+    it->second.second = std::max(it->second.second, step);
+  };
+  for (size_t i = 0; i < backward_steps_.size(); ++i) {
+    for (const auto& [arg, m] : backward_steps_[i].args) note(m, i);
+    for (const memory& m : backward_steps_[i].touches) note(m, i);
+  }
+  // Greedy interval assignment in order of first use: the best-fitting buffer
+  // whose last occupant is done before this memory's first use (grown if
+  // none is large enough), else a new buffer.
+  std::vector<size_t> order;
+  for (size_t i = 0; i < transients_.size(); ++i)
+    if (uses[transients_[i].get()].first != SIZE_MAX) order.push_back(i);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return uses[transients_[a].get()].first < uses[transients_[b].get()].first; });
+  struct Buffer {
+    size_t size = 0, free_after = 0;
+    bool used = false;
+  };
+  std::vector<Buffer> buffers;
+  std::vector<size_t> assigned(transients_.size(), SIZE_MAX);
+  for (size_t i : order) {
+    const auto [first, last] = uses[transients_[i].get()];
+    const size_t need = transients_[i].get_desc().get_size();
+    size_t chosen = SIZE_MAX;
+    for (size_t b = 0; b < buffers.size(); ++b) {
+      if (buffers[b].used && buffers[b].free_after >= first) continue;
+      if (chosen == SIZE_MAX) {
+        chosen = b;
+        continue;
+      }
+      const bool fits = buffers[b].size >= need, chosen_fits = buffers[chosen].size >= need;
+      if ((fits && (!chosen_fits || buffers[b].size < buffers[chosen].size)) ||
+          (!fits && !chosen_fits && buffers[b].size > buffers[chosen].size))
+        chosen = b;
+    }
+    if (chosen == SIZE_MAX) {
+      chosen = buffers.size();
+      buffers.emplace_back();
+    }
+    buffers[chosen].size = std::max(buffers[chosen].size, need);
+    buffers[chosen].free_after = last;
+    buffers[chosen].used = true;
+    assigned[i] = chosen;
+  }
+  for (const Buffer& b : buffers) transient_buffers_.emplace_back(b.size + 64);
+  for (size_t i : order) {
+    auto& buffer = transient_buffers_[assigned[i]];
+    void* base = buffer.data();
+    size_t space = buffer.size();
+    transients_[i].set_data_handle(std::align(64, transients_[i].get_desc().get_size(), base, space));
+  }
+  for (auto& [v, base] : views_) v.set_data_handle(base.get_data_handle());
 }
 
 void Plan::run(std::vector<Step>& steps, bool with_input_gradient) {

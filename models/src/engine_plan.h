@@ -63,6 +63,7 @@ struct Step {
   dnnl::primitive primitive;
   std::unordered_map<int, memory> args;
   std::function<void()> custom;
+  std::vector<memory> touches;       // memories a custom step reads or writes
   bool input_gradient_only = false;  // skipped unless the caller wants dLoss/dInput
 };
 
@@ -111,6 +112,14 @@ class Plan {
   bool is_network_output(const std::string& name) const { return name == spec_.output_name; }
 
   memory allocate(const memory::desc& desc);
+  // Memory that only backward steps use (gradients, their layout copies):
+  // its buffer is assigned after planning and shared with other such
+  // memories whose uses do not overlap, which keeps the peak memory of a
+  // training step near that of the forward activations.
+  memory allocate_transient(const memory::desc& desc);
+  // A memory over a part of another memory's buffer (a channel slice, a
+  // reshaped view); it follows the base when that gets its buffer.
+  memory view(const memory& base, const memory::desc& desc);
   // The value's memory in the wanted layout; adds a forward reorder into a
   // new memory when the layouts differ.
   memory value_in_layout(const std::string& name, const memory::desc& wanted, const std::string& label);
@@ -162,6 +171,7 @@ class Plan {
   memory& gradient_memory(Value& v);
   Value& base_of(const std::string& name);
   memory scratch(const memory::desc& desc, int slot);
+  void assign_transient_buffers();
 
   const GraphSpec& spec_;
   NetworkState& state_;
@@ -178,6 +188,9 @@ class Plan {
   // after they are written; slot 2 is the primitives' scratchpad.
   std::vector<std::pair<memory, int>> scratch_memories_;
   std::vector<std::shared_ptr<std::vector<char>>> scratch_buffers_;
+  std::vector<memory> transients_;
+  std::vector<std::pair<memory, memory>> views_;  // (view, base)
+  std::vector<std::vector<char>> transient_buffers_;
   memory input_memory_, output_gradient_memory_;
   std::string current_label_;
 };

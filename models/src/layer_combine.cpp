@@ -60,7 +60,7 @@ class ConcatLayer : public Layer {
       if (plan.needs_gradient(input)) {
         memory::dims offsets(shape.size(), 0);
         offsets[1] = offset;
-        memory slice(dst_desc.submemory_desc(to_dims(shape), offsets), plan.engine(), diff.get_data_handle());
+        memory slice = plan.view(diff, dst_desc.submemory_desc(to_dims(shape), offsets));
         plan.contribute(input, slice, label + " slice " + std::to_string(i));
       }
       offset += shape[1];

@@ -143,7 +143,7 @@ class ConvolutionLayer : public Layer {
       dnnl::eltwise_backward::primitive_desc pd(
           dnnl::eltwise_backward::desc(algorithm, dst_desc_, dst_desc_, alpha, 0.0f), plan.attributes(), plan.engine(),
           hint);
-      diff_dst_source = plan.allocate(dst_desc_);
+      diff_dst_source = plan.allocate_transient(dst_desc_);
       memory diff_out = plan.gradient_in_layout(output_name(), dst_desc_, label);
       plan.add_backward(
           primitive_step(activation_->name + " backward", dnnl::eltwise_backward(pd),
@@ -198,12 +198,13 @@ class ConvolutionLayer : public Layer {
     if (!src) src = in_layout(plan, plan.backward_steps(), src_, bw_src, label + " input layout");
     memory diff_dst = in_layout(plan, plan.backward_steps(), diff_dst_source, bw_diff_dst, label + " gradient layout");
     memory gradient_master = plan.master_gradient(node_.inputs[1], plain_weights_);
-    memory diff_weights = bw_diff_weights == plain_weights_ ? gradient_master : plan.allocate(bw_diff_weights);
+    memory diff_weights =
+        bw_diff_weights == plain_weights_ ? gradient_master : plan.allocate_transient(bw_diff_weights);
     std::unordered_map<int, memory> args = {
         {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
     if (has_bias_) {
       memory bias_master = plan.master_gradient(node_.inputs[2], bias_desc_);
-      args[DNNL_ARG_DIFF_BIAS] = bw_diff_bias == bias_desc_ ? bias_master : plan.allocate(bw_diff_bias);
+      args[DNNL_ARG_DIFF_BIAS] = bw_diff_bias == bias_desc_ ? bias_master : plan.allocate_transient(bw_diff_bias);
       plan.add_backward(primitive_step(label + " weights", weights_primitive, args));
       if (bw_diff_bias != bias_desc_)
         plan.add_reorder(plan.backward_steps(), args[DNNL_ARG_DIFF_BIAS], bias_master, label + " bias gradient");

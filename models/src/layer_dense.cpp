@@ -84,7 +84,7 @@ class DenseLayer : public Layer {
       dnnl::eltwise_backward::primitive_desc pd(
           dnnl::eltwise_backward::desc(algorithm, dst_desc, dst_desc, alpha, 0.0f), plan.attributes(), plan.engine(),
           hint);
-      diff_dst_source = plan.allocate(dst_desc);
+      diff_dst_source = plan.allocate_transient(dst_desc);
       memory diff_out = plan.gradient_in_layout(output_name(), dst_desc, label);
       plan.add_backward(
           primitive_step(activation_->name + " backward", dnnl::eltwise_backward(pd),
@@ -103,13 +103,13 @@ class DenseLayer : public Layer {
         in_layout(plan, plan.backward_steps(), diff_dst_source, wpd.diff_dst_desc(), label + " gradient layout");
     memory gradient_master = plan.master_gradient(node_.inputs[1], plain_weights_);
     memory diff_weights =
-        wpd.diff_weights_desc() == plain_weights_ ? gradient_master : plan.allocate(wpd.diff_weights_desc());
+        wpd.diff_weights_desc() == plain_weights_ ? gradient_master : plan.allocate_transient(wpd.diff_weights_desc());
     std::unordered_map<int, memory> args = {
         {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
     memory bias_master, diff_bias;
     if (geometry_.has_bias) {
       bias_master = plan.master_gradient(node_.inputs[2], bias_desc_);
-      diff_bias = wpd.diff_bias_desc() == bias_desc_ ? bias_master : plan.allocate(wpd.diff_bias_desc());
+      diff_bias = wpd.diff_bias_desc() == bias_desc_ ? bias_master : plan.allocate_transient(wpd.diff_bias_desc());
       args[DNNL_ARG_DIFF_BIAS] = diff_bias;
     }
     plan.add_backward(primitive_step(label + " weights", dnnl::inner_product_backward_weights(wpd), std::move(args)));
@@ -175,7 +175,7 @@ class FlattenLayer : public Layer {
     const std::string label = node_.name + " backward";
     const data_type type = plan.value_desc(node_.outputs[0]).data_type();
     memory diff = plan.gradient_in_layout(node_.outputs[0], plain_desc(geometry_.output_shape, type), label);
-    memory unflattened(plain_desc(geometry_.input_shapes[0], type), plan.engine(), diff.get_data_handle());
+    memory unflattened = plan.view(diff, plain_desc(geometry_.input_shapes[0], type));
     plan.contribute(input, unflattened, label);
   }
 
