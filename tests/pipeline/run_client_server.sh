@@ -6,7 +6,7 @@
 # EGL/OSMesa). The display is started here, without an auth file, and passed
 # to every rank explicitly: with xvfb-run's auth file a rank sometimes failed
 # to open the display.
-# usage: run_client_server.sh MPIRUN PVSERVER PVPYTHON CLIENT_SCRIPT
+# usage: run_client_server.sh MPIRUN PVSERVER PVPYTHON CLIENT_SCRIPT [SCRIPT_ARGUMENTS...]
 set -u
 mpirun=$1 pvserver=$2 pvpython=$3 script=$4
 log=$(mktemp)
@@ -32,7 +32,7 @@ for _ in $(seq 1 120); do
 done
 grep -q "Accepting connection" "$log" || { echo "pvserver did not start listening:"; cat "$log"; exit 1; }
 
-NEURALVIEW_SERVER_PORT=$port timeout 240 "$pvpython" --force-offscreen-rendering "$script"
+NEURALVIEW_SERVER_PORT=$port timeout 240 "$pvpython" --force-offscreen-rendering "$script" "${@:5}"
 status=$?
 echo "--- pvserver log ---"; cat "$log"
 exit $status
