@@ -24,7 +24,7 @@ DEEPCAM = ["TMQ", "U850", "V850", "UBOT", "VBOT", "QREFHT", "PS", "PSL", "T200",
            "Z1000", "Z200", "ZBOT"]
 work = tempfile.mkdtemp(prefix="nv-climate-files-")
 
-source = SyntheticClimate(Seed=4, NumberOfTimeSteps=2)  # default: 1152 x 768, the CAM5 grid
+source = SyntheticClimate(Seed=4)  # default: 1152 x 768, the CAM5 grid
 original = fetch(source, 0)
 check(original.GetDimensions() == (1152, 768, 1), "default grid %s" % (original.GetDimensions(),))
 expected = {name: field(original, name) for name in DEEPCAM + ["LABELS"]}
@@ -65,14 +65,8 @@ cf = fetch(NetCDFReader(FileName=[nc], OutputType="Image", SphericalCoordinates=
 check(numpy.array_equal(field(cf, "TMQ"), expected["TMQ"].astype(numpy.float32).astype(numpy.float64)),
       "NetCDFReader reads other TMQ values")
 
-# A series of files is a time series; a channel subset keeps its names.
-h5b = os.path.join(work, "sample1.h5")
-servermanager.writers.DeepCAMWriter(Input=source, FileName=h5b).UpdatePipeline(1.0)
-series = DeepCAMReader(FileNames=[h5, h5b])
-series.UpdatePipelineInformation()
-check(list(series.TimestepValues) == [0.0, 1.0], "series time steps %s" % list(series.TimestepValues))
-check(numpy.array_equal(field(fetch(series, 1.0), "TMQ"), field(fetch(source, 1.0), "TMQ").astype(numpy.float32)),
-      "second file of the series differs from time step 1")
+# A channel subset keeps its names. (Series of files are checked below on a
+# small grid: a second 768 x 1152 step would only cost time.)
 subset = os.path.join(work, "subset.h5")
 servermanager.writers.DeepCAMWriter(Input=source, FileName=subset, ChannelNames=["TMQ", "PSL"],
                                     LabelArray="FRONTS").UpdatePipeline(0.0)
