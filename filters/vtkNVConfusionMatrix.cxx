@@ -44,19 +44,20 @@ void collect_pairs(vtkDataObject* data, const std::string& label_name, const std
     prediction = vtkDataArray::SafeDownCast(table->GetColumnByName(prediction_name.c_str()));
   } else if (auto* set = vtkDataSet::SafeDownCast(data)) {
     if (set->GetNumberOfPoints() == 0 && set->GetNumberOfCells() == 0) return;  // an empty piece
-    int association = vtkDataObject::FIELD_ASSOCIATION_POINTS;
-    label = set->GetPointData()->GetArray(label_name.c_str());
-    prediction = set->GetPointData()->GetArray(prediction_name.c_str());
-    if (!label || !prediction) {
-      association = vtkDataObject::FIELD_ASSOCIATION_CELLS;
-      label = set->GetCellData()->GetArray(label_name.c_str());
-      prediction = set->GetCellData()->GetArray(prediction_name.c_str());
+    // The first of point, cell and field data that holds both arrays.
+    int association = -2;
+    bool label_somewhere = false;
+    vtkFieldData* candidates[3] = {set->GetPointData(), set->GetCellData(), set->GetFieldData()};
+    const int associations[3] = {vtkDataObject::FIELD_ASSOCIATION_POINTS, vtkDataObject::FIELD_ASSOCIATION_CELLS, -1};
+    for (int k = 0; k < 3 && association == -2; ++k) {
+      vtkDataArray* l = candidates[k]->GetArray(label_name.c_str());
+      vtkDataArray* p = candidates[k]->GetArray(prediction_name.c_str());
+      label_somewhere = label_somewhere || l;
+      if (l && p) label = l, prediction = p, association = associations[k];
     }
-    if (!label || !prediction) {
-      association = -1;
-      label = set->GetFieldData()->GetArray(label_name.c_str());
-      prediction = set->GetFieldData()->GetArray(prediction_name.c_str());
-    }
+    if (!label && label_somewhere)
+      throw std::invalid_argument("the input has no prediction array '" + prediction_name +
+                                  "' next to the label array '" + label_name + "'");
     if (auto* image = vtkImageData::SafeDownCast(set); image && association >= 0)
       owned = nv::owned_tuples(image, association, whole);
   }
