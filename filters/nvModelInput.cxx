@@ -258,6 +258,12 @@ void request_whole_field_on_first_piece(vtkInformation* outInfo, vtkInformation*
   inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
   const int none[6] = {0, -1, 0, -1, 0, -1};
   inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), piece_of(outInfo) == 0 ? whole : none, 6);
+  // Sources that produce sub-extents turn the piece request into an extent
+  // themselves: the first rank asks for the only piece of one.
+  if (piece_of(outInfo) == 0) {
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_PIECE_NUMBER(), 0);
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES(), 1);
+  }
   inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS(), 0);
 }
 

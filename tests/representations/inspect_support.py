@@ -15,25 +15,26 @@ from paraview import servermanager
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def train(work, name, source, label, task, architecture, epochs, **properties):
-    """Trains `architecture` on the Intensity array of `source`; returns the model path."""
+def train(work, name, source, label, task, architecture, epochs, check_written=True, **properties):
+    """Trains `architecture` on the Intensity array of `source`; returns the model path.
+    check_written=False under MPI, where only rank 0 writes the file (check after a barrier)."""
     import neuralview
 
     model = os.path.join(work, name + ".onnx")
     neuralview.train(source, ["Intensity"], label=label, task=task, model_file=model, epochs=epochs,
                      Architecture=architecture, Seed=1, **properties)
-    check(os.path.isfile(model), "training did not write %s" % model)
+    check(not check_written or os.path.isfile(model), "training did not write %s" % model)
     return model
 
 
-def count_classifier(work, epochs=8):
+def count_classifier(work, epochs=8, check_written=True):
     """classifier-small (conv-bn-relu 16, max-pool 2, conv-bn-relu 32, global pool, dense) that
     tells fields with one blob (class 1) from pure noise (class 0) on 24x24 fields; seeded, so
     the same model every run."""
     counts = servermanager.sources.GaussianBlobs(Dimensions=[24, 24, 1], NumberOfTimeSteps=48, Seed=21,
                                                  NumberOfBlobs=1, RandomBlobCount=1, BlobRadius=0.15)
-    return train(work, "counts", counts, "BlobCount", "classification", "classifier-small", epochs, BatchSize=6,
-                 LearningRate=0.003, ValidationFraction=0.25)
+    return train(work, "counts", counts, "BlobCount", "classification", "classifier-small", epochs, check_written,
+                 BatchSize=6, LearningRate=0.003, ValidationFraction=0.25)
 
 
 def blob_segmenter(work, epochs=3):
