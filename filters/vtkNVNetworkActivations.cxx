@@ -168,9 +168,10 @@ int vtkNVNetworkActivations::FillOutputPortInformation(int port, vtkInformation*
 
 int vtkNVNetworkActivations::RequestInformation(vtkInformation*, vtkInformationVector**,
                                                 vtkInformationVector* outputVector) {
-  // The native grid is known only once the network ran; the filter weights are no image.
-  if (this->Resolution == NATIVE_RESOLUTION)
-    outputVector->GetInformationObject(0)->Remove(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT());
+  // The filter weights are no image. The native grid is known only once the
+  // network ran on data (its size depends on whether the channels are point
+  // or cell arrays), so port 0 keeps the input's whole extent, which bounds
+  // the coarser grid's index range; ParaView's representations render it.
   outputVector->GetInformationObject(1)->Remove(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT());
   return 1;
 }

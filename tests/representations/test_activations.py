@@ -54,6 +54,13 @@ names = list(neuralview.layer_names(model))
 check(names == [str(n) for n in expected["conv_names"]], "layer_names %s differs from the ONNX nodes %s" %
       (names, expected["conv_names"]))
 
+# The GUI offers the same list: the Layer property's domain, filled from the LayerNames information property.
+offered = neuralview.activations(source, model)
+offered.UpdatePropertyInformation()
+domain = offered.GetProperty("Layer").SMProperty.GetDomain("list")
+check([domain.GetString(i) for i in range(domain.GetNumberOfStrings())] == names,
+      "the Layer domain does not list the model's layers")
+
 # Full-resolution layer on the native grid: the same grid as the input.
 native = fetch(neuralview.activations(source, model, layer="relu1", resolution="native"), time=0.0)
 check(native.GetDimensions() == (24, 20, 1), "relu1 native dims %s" % (native.GetDimensions(),))
