@@ -310,6 +310,10 @@ void Plan::build(const GraphGeometry& geometry) {
     value_index_[v.name] = static_cast<int>(values_.size());
     values_.push_back(std::move(v));
   }
+  for (Value& v : values_) {
+    auto it = geometry.consumers.find(v.name);
+    v.consumers = it == geometry.consumers.end() ? 0 : it->second.size();
+  }
 
   // Fusion: decide which nodes are absorbed by the node before them.
   auto single_consumer = [&](const std::string& name) -> const NodeSpec* {

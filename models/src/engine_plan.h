@@ -56,6 +56,15 @@ struct Value {
   bool materialized = false;  // false when a fused layer skipped it
   bool depends_on_parameters = false;
   int contributions = 0;  // gradient contributions planned so far
+  size_t consumers = 0;   // nodes that read the value
+  // Set by a layer that computes this value with a fused ReLU/LeakyReLU
+  // post-op (gradient factor 1 where the value is positive, else alpha).
+  bool rectified = false;
+  float rectifier_alpha = 0.0f;
+  // Set in backward planning by the value's only consumer when the gradient
+  // it writes already includes that factor, so the producer skips its
+  // activation backward step.
+  bool rectifier_applied = false;
 };
 
 struct Step {

@@ -117,6 +117,14 @@ class ConvolutionLayer : public Layer {
       if (has_bias_) bias_ = plan.master_weight(node_.inputs[2], bias_desc_);
     }
     dst_ = plan.define_value(output_name(), dst_desc_);
+    if (activation_ && plan.training() && (activation_->op == "Relu" || activation_->op == "LeakyRelu")) {
+      float alpha = 0.0f;
+      if (activation_algorithm(*activation_, true, alpha) == dnnl::algorithm::eltwise_relu_use_dst_for_bwd) {
+        Value& v = plan.value(output_name());
+        v.rectified = true;
+        v.rectifier_alpha = alpha;
+      }
+    }
     std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src_}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst_}};
     if (has_bias_) args[DNNL_ARG_BIAS] = bias_;
     plan.add_forward(primitive_step(node_.name, forward_, std::move(args)));
@@ -130,7 +138,7 @@ class ConvolutionLayer : public Layer {
 
     // Gradient at the convolution's own output (before a fused activation).
     memory diff_dst_source;
-    if (activation_) {
+    if (activation_ && !plan.value(output_name()).rectifier_applied) {
       float alpha = 0.0f;
       const dnnl::algorithm algorithm = activation_algorithm(*activation_, true, alpha);
       const bool from_dst = algorithm == dnnl::algorithm::eltwise_relu_use_dst_for_bwd ||
