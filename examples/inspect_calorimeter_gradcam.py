@@ -108,7 +108,7 @@ def panel(view, title):
     view.UseColorPaletteForBackground = 0
     text = Show(Text(Text=title), view)
     text.WindowLocation = "Upper Center"
-    text.FontSize = 13
+    text.FontSize = 12
     text.Color = [1, 1, 1]
 
 
@@ -159,7 +159,7 @@ def save_layout(views, columns, path, size):
 views = []
 total = Calculator(Input=inputs, AttributeType="Cell Data", ResultArrayName="E_T_log",
                    Function="ln(1 + max(ECAL + HCAL, 0))")
-for source, array, title in ((total, "E_T_log", "signal event: log(1 + E_T), truth jets"),
+for source, array, title in ((total, "E_T_log", "signal event, log(1+E_T); jets"),
                              (cam, "Attribution", "Grad-CAM (signal) at %s" % layer),
                              (ig, "Attribution", "integrated gradients (signal)")):
     view = CreateRenderView()
