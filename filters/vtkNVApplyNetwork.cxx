@@ -288,15 +288,34 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
       }
 
       if (task == "segmentation" || task == "autoencoder") {
-        nv::FieldPredictionOptions options;
-        options.tile_size = this->TileSize;
-        nv::Tensor out = predictor.predict_field(field, options);
+        const bool monte_carlo = this->UncertaintyPasses > 0;
+        if (monte_carlo && task != "segmentation")
+          throw std::invalid_argument(
+              "UncertaintyPasses (Monte-Carlo dropout) applies to segmentation models; this "
+              "model's task is " +
+              task);
+        nv::Tensor out, entropy;
+        if (monte_carlo) {
+          out = predictor.predict_field_monte_carlo(field, this->UncertaintyPasses,
+                                                    static_cast<uint64_t>(this->UncertaintySeed), entropy);
+        } else {
+          nv::FieldPredictionOptions options;
+          options.tile_size = this->TileSize;
+          out = predictor.predict_field(field, options);
+        }
         if (halo) {
           out = nv::crop_field(out, piece_begin, piece_size);
           field = nv::crop_field(field, piece_begin, piece_size);
+          if (monte_carlo) {
+            nv::Shape with_channel = {1};
+            with_channel.insert(with_channel.end(), entropy.shape().begin(), entropy.shape().end());
+            entropy = nv::crop_field(entropy.reshaped(with_channel), piece_begin, piece_size);
+          }
         }
+        if (monte_carlo) attributes->AddArray(float_array("Uncertainty", entropy.data(), n));
         if (task == "segmentation") {
-          const nv::Tensor probability = nv::softmax_over_first_axis(out);
+          // Monte-Carlo dropout already returns the mean probabilities.
+          const nv::Tensor probability = monte_carlo ? out : nv::softmax_over_first_axis(out);
           const int64_t K = probability.dim(0);
           auto prediction = vtkSmartPointer<vtkIntArray>::New();
           prediction->SetName("Prediction");
@@ -382,4 +401,6 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
 void vtkNVApplyNetwork::PrintSelf(ostream& os, vtkIndent indent) {
   this->Superclass::PrintSelf(os, indent);
   os << indent << "ModelFile: " << this->ModelFile << "\n" << indent << "TileSize: " << this->TileSize << "\n";
+  os << indent << "UncertaintyPasses: " << this->UncertaintyPasses << "\n"
+     << indent << "UncertaintySeed: " << this->UncertaintySeed << "\n";
 }

@@ -16,6 +16,12 @@
  *   probabilities), also as a one-row table on output port 1.
  * The model is re-read when its file changes.
  *
+ * With UncertaintyPasses N > 0 (segmentation models with Dropout),
+ * Monte-Carlo dropout runs N whole-field passes with dropout active:
+ * `Probability_<ClassName>` are the mean probabilities, `Prediction` their
+ * arg max, and `Uncertainty` the predictive entropy (0 = certain, log K =
+ * uniform). UncertaintySeed fixes the dropout masks.
+ *
  * In parallel runs each rank asks its upstream for ghost layers as wide as
  * the network's receptive field (plus one downsampling step for alignment),
  * runs the network on its piece with that halo, and keeps the piece: the
@@ -46,6 +52,12 @@ class NEURALVIEWFILTERS_EXPORT vtkNVApplyNetwork : public vtkDataObjectAlgorithm
   vtkSetClampMacro(TileSize, int, 0, 1000000);
   vtkGetMacro(TileSize, int);
 
+  // Monte-Carlo dropout passes; 0 (the default) runs the network once, deterministically.
+  vtkSetClampMacro(UncertaintyPasses, int, 0, 10000);
+  vtkGetMacro(UncertaintyPasses, int);
+  vtkSetMacro(UncertaintySeed, int);
+  vtkGetMacro(UncertaintySeed, int);
+
   /// The model's modification time is part of the filter's: a rewritten
   /// model file re-executes the filter.
   vtkMTimeType GetMTime() override;
@@ -70,6 +82,8 @@ class NEURALVIEWFILTERS_EXPORT vtkNVApplyNetwork : public vtkDataObjectAlgorithm
   std::string ModelFile;
   std::vector<std::string> ChannelMapping;
   int TileSize = 512;
+  int UncertaintyPasses = 0;
+  int UncertaintySeed = 0;
   std::unique_ptr<LoadedModel> Loaded;
   int RequestedPiece[6] = {0, -1, 0, -1, 0, -1};  // the piece asked for, before the halo was added
   bool HasRequestedPiece = false;

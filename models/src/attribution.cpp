@@ -34,7 +34,19 @@ void for_each_chunk(int64_t total, int64_t batch, const std::function<void(int64
 
 }  // namespace
 
-GraphSpec freeze_for_attribution(const GraphSpec& spec) {
+namespace {
+
+GraphSpec fold_batch_normalization(const GraphSpec& spec, bool remove_dropout);
+
+}  // namespace
+
+GraphSpec freeze_for_attribution(const GraphSpec& spec) { return fold_batch_normalization(spec, true); }
+
+GraphSpec fold_batch_normalization_keep_dropout(const GraphSpec& spec) { return fold_batch_normalization(spec, false); }
+
+namespace {
+
+GraphSpec fold_batch_normalization(const GraphSpec& spec, bool remove_dropout) {
   spec.validate();
   // Tensor shapes (for the rank of BatchNormalization inputs) from a probe network.
   const Network probe(spec, 1);
@@ -48,7 +60,7 @@ GraphSpec freeze_for_attribution(const GraphSpec& spec) {
   for (const NodeSpec& original : spec.nodes) {
     NodeSpec node = original;
     for (size_t slot = 0; slot < activation_inputs(node); ++slot) node.inputs[slot] = resolve(node.inputs[slot]);
-    if (node.op == "Dropout") {
+    if (node.op == "Dropout" && remove_dropout) {
       replaced[node.outputs[0]] = node.inputs[0];
       continue;
     }
@@ -96,6 +108,8 @@ GraphSpec freeze_for_attribution(const GraphSpec& spec) {
   frozen.validate();
   return frozen;
 }
+
+}  // namespace
 
 Tensor reduce_channels_max_abs(const Tensor& attribution) {
   if (attribution.rank() < 2)

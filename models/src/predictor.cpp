@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "neuralview/attribution.h"
+
 namespace nv {
 
 namespace {
@@ -101,7 +103,7 @@ Tensor Predictor::run_one(const Tensor& normalised_field) {
   return out.reshaped(unbatched);
 }
 
-Tensor Predictor::predict_field(const Tensor& field, const FieldPredictionOptions& options) {
+Tensor Predictor::normalised_padded_field(const Tensor& field, std::vector<int64_t>& sides) const {
   const size_t rank = model_.input_shape.size();
   if (field.rank() != rank)
     throw std::invalid_argument("the model takes " + std::to_string(rank - 1) + "-D fields, got a tensor of shape " +
@@ -121,19 +123,69 @@ Tensor Predictor::predict_field(const Tensor& field, const FieldPredictionOption
   // result cropped back. Padding only the high end keeps every pooling window
   // on the same grid as the field's origin, so a piece of a larger field
   // (which starts on that grid) gives the same values as the whole field.
-  std::vector<int64_t> sides(dims), padded_sides(dims);
+  sides.assign(dims, 0);
+  std::vector<int64_t> padded_sides(dims);
   bool needs_padding = false;
   for (size_t a = 0; a < dims; ++a) {
     sides[a] = field.dim(a + 1);
     padded_sides[a] = round_up(sides[a], factor);
     needs_padding = needs_padding || padded_sides[a] != sides[a];
   }
-  if (!needs_padding) return predict_normalised(normalised, options);
+  if (!needs_padding) return normalised;
   Shape padded_shape = {field.dim(0)};
   padded_shape.insert(padded_shape.end(), padded_sides.begin(), padded_sides.end());
   Tensor padded(padded_shape);  // zero-filled
   paste(normalised, std::vector<int64_t>(dims, 0), padded, std::vector<int64_t>(dims, 0), sides);
-  return crop_field(predict_normalised(padded, options), std::vector<int64_t>(dims, 0), sides);
+  return padded;
+}
+
+Tensor Predictor::predict_field(const Tensor& field, const FieldPredictionOptions& options) {
+  std::vector<int64_t> sides;
+  const Tensor padded = normalised_padded_field(field, sides);
+  return crop_field(predict_normalised(padded, options), std::vector<int64_t>(sides.size(), 0), sides);
+}
+
+Tensor Predictor::predict_field_monte_carlo(const Tensor& field, int passes, uint64_t seed, Tensor& entropy) {
+  if (passes < 1) throw std::invalid_argument("Monte-Carlo dropout needs at least one pass");
+  bool has_dropout = false;
+  for (const NodeSpec& node : model_.nodes) has_dropout = has_dropout || node.op == "Dropout";
+  if (!has_dropout)
+    throw std::invalid_argument("Monte-Carlo dropout needs a model with Dropout layers; this model has none");
+  std::vector<int64_t> sides;
+  const Tensor padded = normalised_padded_field(field, sides);
+  auto it = dropout_networks_.find(padded.shape());
+  if (it == dropout_networks_.end()) {
+    GraphSpec spec = fold_batch_normalization_keep_dropout(model_);
+    spec.input_shape = padded.shape();
+    it = dropout_networks_.emplace(padded.shape(), std::make_unique<Network>(spec, 1, options_)).first;
+  }
+  Network& network = *it->second;
+  network.set_seed(seed);
+  Shape batched = {1};
+  batched.insert(batched.end(), padded.shape().begin(), padded.shape().end());
+  const Tensor input = padded.reshaped(batched);
+  Tensor mean;
+  for (int pass = 0; pass < passes; ++pass) {
+    // Training mode applies dropout; BatchNormalization is folded into fixed
+    // affine maps, so its batch statistics play no part.
+    const Tensor logits = network.forward(input, Mode::training);
+    const Tensor probability =
+        softmax_over_first_axis(logits.reshaped(Shape(logits.shape().begin() + 1, logits.shape().end())));
+    if (mean.empty()) mean = Tensor(probability.shape());
+    for (int64_t i = 0; i < mean.size(); ++i) mean[i] += probability[i] / static_cast<float>(passes);
+  }
+  mean = crop_field(mean, std::vector<int64_t>(sides.size(), 0), sides);
+  const int64_t K = mean.dim(0), n = mean.size() / K;
+  entropy = Tensor(Shape(mean.shape().begin() + 1, mean.shape().end()));
+  for (int64_t i = 0; i < n; ++i) {
+    double h = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      const double p = mean[k * n + i];
+      if (p > 0) h -= p * std::log(p);
+    }
+    entropy[i] = static_cast<float>(h);
+  }
+  return mean;
 }
 
 Tensor Predictor::predict_normalised(const Tensor& normalised, const FieldPredictionOptions& options) {

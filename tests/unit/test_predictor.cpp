@@ -7,6 +7,7 @@
 #include <random>
 
 #include "neuralview/graph_analysis.h"
+#include "neuralview/graph_builder.h"
 #include "neuralview/predictor.h"
 #include "neuralview/presets.h"
 
@@ -130,6 +131,79 @@ TEST(Predictor, SoftmaxSumsToOne) {
   EXPECT_NEAR(p[0], std::exp(1.0) / z, 1e-6);
   EXPECT_NEAR(p[4], std::exp(3.0) / z, 1e-6);
   EXPECT_NEAR(p[1], 1.0 / 3.0, 1e-6);
+}
+
+// A segmentation network with BatchNormalization (running statistics made
+// non-trivial) and a Dropout of the given ratio.
+nv::GraphSpec network_with_dropout(double ratio) {
+  nv::GraphBuilder b({2, 16, 16}, 3);
+  std::string x = b.relu(b.batch_norm(b.conv(b.input(), 6, 3, 1, 1)));
+  x = b.dropout(x, ratio, false, "drop");
+  nv::GraphSpec spec = b.build(b.conv(x, 3, 1));
+  for (auto& [name, weight] : spec.weights) {
+    if (name.find("mean") != std::string::npos)
+      for (int64_t i = 0; i < weight.size(); ++i) weight[i] = 0.3f * static_cast<float>(i % 3) - 0.2f;
+    if (name.find("var") != std::string::npos)
+      for (int64_t i = 0; i < weight.size(); ++i) weight[i] = 0.5f + 0.25f * static_cast<float>(i % 4);
+  }
+  return spec;
+}
+
+std::vector<float> entropy_of(const nv::Tensor& probability) {
+  const int64_t K = probability.dim(0), n = probability.size() / K;
+  std::vector<float> h(n, 0.0f);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < K; ++k) h[i] -= probability[k * n + i] * std::log(probability[k * n + i]);
+  return h;
+}
+
+// With dropout ratio 0 every pass is the inference function: the mean equals
+// the deterministic softmax, which also shows BatchNorm uses its running
+// statistics (batch statistics of one field would differ).
+TEST(MonteCarloDropout, RatioZeroEqualsTheDeterministicPrediction) {
+  nv::Predictor predictor(network_with_dropout(0.0));
+  const nv::Tensor field = random_field({2, 15, 17}, 8);
+  nv::Tensor entropy;
+  const nv::Tensor mean = predictor.predict_field_monte_carlo(field, 3, 1, entropy);
+  const nv::Tensor expected = nv::softmax_over_first_axis(predictor.predict_field(field));
+  ASSERT_EQ(mean.shape(), expected.shape());
+  EXPECT_LT(max_relative_difference(mean, expected), 1e-5);
+  const std::vector<float> h = entropy_of(expected);
+  ASSERT_EQ(entropy.size(), static_cast<int64_t>(h.size()));
+  for (size_t i = 0; i < h.size(); ++i) EXPECT_NEAR(entropy[i], h[i], 1e-5) << i;
+}
+
+TEST(MonteCarloDropout, PassesDifferAndTheSeedReproduces) {
+  nv::Predictor predictor(network_with_dropout(0.5));
+  const nv::Tensor field = random_field({2, 16, 16}, 9);
+  nv::Tensor entropy_one, entropy_again, entropy_many;
+  const nv::Tensor one = predictor.predict_field_monte_carlo(field, 1, 5, entropy_one);
+  const nv::Tensor again = predictor.predict_field_monte_carlo(field, 1, 5, entropy_again);
+  const nv::Tensor other = predictor.predict_field_monte_carlo(field, 1, 6, entropy_again);
+  EXPECT_EQ(max_relative_difference(one, again), 0.0);
+  EXPECT_GT(max_relative_difference(one, other), 1e-2);  // half the features dropped: clearly different
+  // The mean of 16 passes is a probability distribution at every point, and
+  // its entropy is the stated formula, bounded by log K.
+  const nv::Tensor many = predictor.predict_field_monte_carlo(field, 16, 5, entropy_many);
+  const int64_t K = many.dim(0), n = many.size() / K;
+  for (int64_t i = 0; i < n; ++i) {
+    double total = 0;
+    for (int64_t k = 0; k < K; ++k) total += many[k * n + i];
+    EXPECT_NEAR(total, 1.0, 1e-5);
+    EXPECT_LE(entropy_many[i], std::log(static_cast<double>(K)) + 1e-6);
+  }
+  const std::vector<float> h = entropy_of(many);
+  for (int64_t i = 0; i < n; ++i) EXPECT_NEAR(entropy_many[i], h[i], 1e-5);
+}
+
+TEST(MonteCarloDropout, RejectsModelsWithoutDropout) {
+  nv::Predictor predictor(nv::build_preset("segnet-small", {2, 32, 32}, 2, 3));
+  nv::Tensor entropy;
+  EXPECT_THAT(
+      [&] {
+        predictor.predict_field_monte_carlo(random_field({2, 32, 32}, 1), 4, 1, entropy);
+      },
+      ::testing::ThrowsMessage<std::invalid_argument>(::testing::HasSubstr("needs a model with Dropout")));
 }
 
 }  // namespace

@@ -88,6 +88,10 @@ class AttributionModel {
 // The spec with Dropout removed and BatchNormalization folded into depthwise
 // 1×1 convolutions (see above). Exposed for tests and inspection.
 GraphSpec freeze_for_attribution(const GraphSpec& spec);
+// The same folding of BatchNormalization, keeping Dropout: a training-mode
+// forward of the result is the inference function with dropout active
+// (Monte-Carlo dropout).
+GraphSpec fold_batch_normalization_keep_dropout(const GraphSpec& spec);
 
 // Channel-wise maximum of |attribution|: (N, C, spatial...) -> (N, 1, spatial...),
 // the usual way to show a multi-channel saliency map as one image.

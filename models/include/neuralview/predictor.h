@@ -42,6 +42,15 @@ class Predictor {
   // or a network whose output is not a dense field.
   Tensor predict_field(const Tensor& field, const FieldPredictionOptions& options = {});
 
+  // Monte-Carlo dropout (Gal & Ghahramani 2016) on a field: `passes`
+  // whole-field passes with dropout active and BatchNormalization at its
+  // running statistics. Returns the mean softmax probabilities (K, spatial...)
+  // and sets `entropy` to the predictive entropy -sum_k p_k log p_k of that
+  // mean per point (spatial...). The masks follow `seed`: the same seed gives
+  // the same result. Throws std::invalid_argument as predict_field does, for
+  // passes < 1, or for a model without Dropout (it would have no spread).
+  Tensor predict_field_monte_carlo(const Tensor& field, int passes, uint64_t seed, Tensor& entropy);
+
   // samples: (N, C, ...) raw values of the model's input shape; returns
   // (N, outputs...). Runs in batches of the network's size.
   Tensor predict_samples(const Tensor& samples, int64_t batch = 8);
@@ -53,6 +62,9 @@ class Predictor {
  private:
   Network& network_for(const Shape& sample_shape, int64_t batch);
   Tensor run_one(const Tensor& normalised_field);
+  // Checks a raw field, normalises it, pads it to multiples of the
+  // downsampling factor; `sides` receives the original sides.
+  Tensor normalised_padded_field(const Tensor& field, std::vector<int64_t>& sides) const;
   // predict_field on a normalised field whose sides are multiples of the downsampling factor.
   Tensor predict_normalised(const Tensor& normalised, const FieldPredictionOptions& options);
 
@@ -60,6 +72,7 @@ class Predictor {
   NetworkOptions options_;
   SpatialGeometry geometry_;
   std::map<std::pair<Shape, int64_t>, std::unique_ptr<Network>> networks_;
+  std::map<Shape, std::unique_ptr<Network>> dropout_networks_;  // Monte-Carlo dropout, per field shape
 };
 
 // The box [begin, begin + size) of the spatial axes of a (C, H, W) or
