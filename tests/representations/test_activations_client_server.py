@@ -1,0 +1,58 @@
+"""Client-server: a pvpython client drives NetworkActivations and NetworkAttribution
+on a 2-rank pvserver (run_client_server.sh starts it).
+
+The model is trained on the server ranks (distributed), the layer list comes
+from the server through the LayerNames information property, and the
+results fetched from the server's ranks are checked against the PyTorch
+oracle on the client: rank 0 holds the whole sample, rank 1 an empty piece.
+"""
+
+import os
+import tempfile
+
+import inspect_support
+import numpy
+import nvtest
+from inspect_support import oracle, raw_field
+from nvtest import check, check_close
+from paraview.simple import *  # noqa: F401,F403
+
+Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
+check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
+nvtest.load_plugin(globals())  # loads on the client and on the server
+import neuralview  # noqa: E402  (embedded in the plugin)
+
+ranks = servermanager.ActiveConnection.GetNumberOfDataPartitions()
+check(ranks == 2, "server has %d ranks, expected 2" % ranks)
+
+work = tempfile.mkdtemp(prefix="nv-inspect-cs-")  # client and server share this machine's /tmp
+model = inspect_support.count_classifier(work, epochs=1)
+names = neuralview.layer_names(model)
+check(names[:3] == ["conv1", "bn1", "relu1"] and names[-1] == "logits", "layer names from the server: %s" % names)
+
+source = GaussianBlobs(Dimensions=[24, 24, 1], Seed=8, NumberOfBlobs=1, BlobRadius=0.15)
+native = neuralview.activations(source, model, layer="maxpool1", resolution="native")
+cam = neuralview.attribution(source, model, method="gradcam", target=1)
+pieces = {name: [servermanager.Fetch(proxy, rank) for rank in range(ranks)]
+          for name, proxy in (("native", native), ("gradcam", cam))}
+check(pieces["native"][0].GetNumberOfPoints() == 144 and pieces["native"][1].GetNumberOfPoints() == 0,
+      "native pieces hold %s points" % [p.GetNumberOfPoints() for p in pieces["native"]])
+check(pieces["gradcam"][0].GetNumberOfPoints() == 576 and pieces["gradcam"][1].GetNumberOfPoints() == 0,
+      "Grad-CAM pieces hold %s points" % [p.GetNumberOfPoints() for p in pieces["gradcam"]])
+
+whole = pieces["gradcam"][0]
+expected = oracle(model, raw_field(whole), [
+    {"name": "pool", "kind": "activation", "tensor": "maxpool1"},
+    {"name": "cam", "kind": "gradcam", "channel": 1, "layer": "relu2", "resize": [24, 24]}])
+# Tolerances as in the one-process tests (float32 engine vs float64 torch).
+pool = numpy.stack([nvtest.point_array(pieces["native"][0], "maxpool1_%d" % c).reshape(12, 12) for c in range(16)])
+check_close(pool, expected["pool"], 1e-4 * max(1, abs(expected["pool"]).max()), "maxpool1 vs torch")
+check_close(nvtest.point_array(whole, "Attribution").reshape(24, 24), expected["cam"],
+            1e-3 * max(abs(expected["cam"]).max(), 1e-6), "Grad-CAM vs torch")
+
+# The client renders the result delivered from the server.
+view = CreateRenderView()
+ColorBy(Show(cam, view), ("POINTS", "Attribution"))
+Render(view)
+SaveScreenshot(os.path.join(work, "client_server.png"), view, ImageResolution=[200, 200])
+print("client-server NetworkActivations/NetworkAttribution: OK")
