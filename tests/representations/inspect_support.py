@@ -33,6 +33,7 @@ def count_classifier(work, epochs=8, check_written=True):
     the same model every run."""
     counts = servermanager.sources.GaussianBlobs(Dimensions=[24, 24, 1], NumberOfTimeSteps=48, Seed=21,
                                                  NumberOfBlobs=1, RandomBlobCount=1, BlobRadius=0.15)
+    servermanager.ProxyManager().RegisterProxy("sources", "counts%d" % counts.GetGlobalID(), counts)
     return train(work, "counts", counts, "BlobCount", "classification", "classifier-small", epochs, check_written,
                  BatchSize=6, LearningRate=0.003, ValidationFraction=0.25)
 
@@ -41,6 +42,7 @@ def blob_segmenter(work, epochs=3):
     """segnet-small (a U-Net with one skip connection) segmenting blobs on 32x32 fields."""
     series = servermanager.sources.GaussianBlobs(Dimensions=[32, 32, 1], NumberOfTimeSteps=16, Seed=10,
                                                  NumberOfBlobs=3, BlobRadius=0.12)
+    servermanager.ProxyManager().RegisterProxy("sources", "segment%d" % series.GetGlobalID(), series)
     return train(work, "segment", series, "BlobLabel", "segmentation", "segnet-small", epochs, BatchSize=4,
                  LearningRate=0.003)
 
