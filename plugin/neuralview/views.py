@@ -26,7 +26,7 @@ the link works in client-server sessions with the data on many ranks.
 
 Feature-map view: a render view with one tile per channel of a layer
 (arrays ``<layer>_<c>`` from NetworkActivations), each coloured by its own
-channel at the current time step. Selecting a tile (any selection tool, or a
+channel at the current time step (the middle z slice of a volume). Selecting a tile (any selection tool, or a
 click with *Interactive Select Points*) colours the field's render view by that
 channel.
 """
@@ -124,11 +124,28 @@ def _new_selection_source(name, **properties):
 
 
 def _set_selection(target, selection_source):
-    """Replace the selection of `target`'s first output port (None clears it)."""
+    """Replace the selection of `target`'s first output port (None clears it).
+
+    Wrapped in an AppendSelections proxy, as ParaView's own selection tools do:
+    the 5.11 GUI (Find Data panel, selection manager) expects one as a port's
+    selection input and crashed on a bare selection source.
+    """
     if selection_source is None:
         _proxy(target).SetSelectionInput(0, None, 0)
-    else:
-        _proxy(target).SetSelectionInput(0, _proxy(selection_source), 0)
+        return
+    from paraview.modules.vtkRemotingViews import vtkSMSelectionHelper
+
+    append = vtkSMSelectionHelper.NewAppendSelectionsFromSelectionSource(_proxy(selection_source))
+    _proxy(target).SetSelectionInput(0, append, 0)
+    append.UnRegister(None)
+
+
+def _new_view():
+    """A render view placed in the active layout: in the GUI a view outside every layout
+    is never shown, and selections that read rendered pixels find nothing in it."""
+    view = _simple.CreateView("RenderView")
+    _simple.AssignViewToLayout(view)
+    return view
 
 
 def _render_all():
@@ -290,7 +307,7 @@ def show_embedding(embedding, field=None, color_by="Label", view=None, point_siz
         raise ValueError("the embedding has no point array %r; it has %s" % (
             color_by, ", ".join(embedding.PointData.keys())))
     if view is None:
-        view = _simple.CreateView("RenderView")
+        view = _new_view()
     view.InteractionMode = "2D"
     view.OrientationAxesVisibility = 0
     display = _simple.Show(embedding, view)
@@ -322,3 +339,170 @@ def layers_of(source):
         if match:
             layers.setdefault(match.group(1), []).append((int(match.group(2)), name))
     return {layer: [name for _, name in sorted(channels)] for layer, channels in layers.items()}
+
+
+class FeatureMapView:
+    """A grid of the channels of one layer, one tile per channel, in its own render view.
+
+    ``view`` is the render view; ``channels`` the array names in tile order (row by row,
+    from the top left); ``target`` the display that a chosen tile colours. Choose a tile
+    with a click in the view (no drag), with any selection tool, or from a script with
+    ``choose(index)`` or ``channel_at(x, y)``.
+    """
+
+    def __init__(self, source, layer, channels, view, target, tiles, offsets, tile_size):
+        self.source, self.layer, self.channels = source, layer, channels
+        self.view, self.target, self.tiles = view, target, tiles
+        self.offsets, self.tile_size = offsets, tile_size
+        self.chosen = None
+        self._busy = False
+        self._observers = []
+        for index, tile in enumerate(tiles):
+            callback = (lambda i: lambda caller, event: self._on_tile_selection(i))(index)
+            self._observers.append((_proxy(tile), _proxy(tile).AddObserver(_SELECTION_CHANGED, callback)))
+        self._press = None
+        interactor = _interactor(view)
+        if interactor is not None:
+            self._observers.append((interactor, interactor.AddObserver("LeftButtonPressEvent", self._on_press)))
+            self._observers.append((interactor, interactor.AddObserver("LeftButtonReleaseEvent", self._on_release)))
+
+    def remove(self):
+        for obj, tag in self._observers:
+            obj.RemoveObserver(tag)
+        self._observers = []
+        if self in _live:
+            _live.remove(self)
+
+    def channel_at(self, x, y):
+        """Index of the tile under world point (x, y) of the view, or None between tiles."""
+        for index, (ox, oy) in enumerate(self.offsets):
+            if ox <= x - self._origin[0] <= ox + self.tile_size[0] and oy <= y - self._origin[1] <= oy + self.tile_size[1]:
+                return index
+        return None
+
+    def choose(self, index):
+        """Colour the target display by channel `index` (the click on a tile)."""
+        name = self.channels[index]
+        _simple.ColorBy(self.target, ("POINTS", name))
+        self.target.RescaleTransferFunctionToDataRange(False, True)
+        self.chosen = index
+        _render_all()
+        return name
+
+    def _on_tile_selection(self, index):
+        if self._busy or _proxy(self.tiles[index]).GetSelectionInput(0) is None:
+            return
+        self._busy = True
+        try:
+            self.choose(index)
+            # The selection only said which tile: clear it so the tile stays readable.
+            _set_selection(self.tiles[index], None)
+        finally:
+            self._busy = False
+
+    def _on_press(self, interactor, event):
+        self._press = interactor.GetEventPosition()
+
+    def _on_release(self, interactor, event):
+        position = interactor.GetEventPosition()
+        if self._press is None or max(abs(position[0] - self._press[0]), abs(position[1] - self._press[1])) > 3:
+            return  # a drag pans the view, it does not choose
+        renderer = self.view.GetRenderer()
+        renderer.SetDisplayPoint(position[0], position[1], 0.0)
+        renderer.DisplayToWorld()
+        world = renderer.GetWorldPoint()
+        w = world[3] if world[3] else 1.0
+        index = self.channel_at(world[0] / w, world[1] / w)
+        if index is not None:
+            self.choose(index)
+
+
+def _interactor(view):
+    """The client-side interactor of a render view (None where there is none, e.g. pvbatch)."""
+    try:
+        return _proxy(view).GetInteractor()
+    except AttributeError:
+        return None
+
+
+def show_feature_maps(source, layer=None, target=None, view=None, max_tile_size=96, gap=0.08):
+    """Open the feature-map view: one tile per channel of `layer` for the current time step.
+
+    source        -- NetworkActivations output (point arrays <layer>_<c>)
+    layer         -- which layer; None: the only (or first) one
+    target        -- the render view whose display of `source` a chosen tile colours
+                     (the active render view if None; `source` is shown there if it is not)
+    view          -- a render view for the tiles; a new one otherwise
+    max_tile_size -- tiles larger than this many points per side are resampled on the server
+                     (ResampleToImage), so a large field reaches the client reduced
+    gap           -- space between tiles, as a fraction of the tile size
+    Returns a FeatureMapView.
+    """
+    import math
+
+    source.UpdatePipeline(_simple.GetTimeKeeper().Time)
+    layers = layers_of(source)
+    if not layers:
+        raise ValueError("%s has no point arrays named <layer>_<channel>; apply NetworkActivations first" %
+                         source.GetXMLLabel())
+    if layer is None:
+        layer = sorted(layers)[0]
+    if layer not in layers:
+        raise ValueError("no layer %r; layers: %s" % (layer, ", ".join(sorted(layers))))
+    channels = layers[layer]
+    info = source.GetDataInformation().DataInformation
+    extent = info.GetExtent()
+    if extent[1] < extent[0]:
+        raise ValueError("feature maps need image data; %s is %s" % (source.GetXMLLabel(), info.GetDataSetTypeAsString()))
+    bounds = info.GetBounds()
+    dims = [extent[2 * a + 1] - extent[2 * a] + 1 for a in range(3)]
+
+    target_view = target or _simple.GetActiveViewOrCreate("RenderView")
+    target_display = _simple.GetDisplayProperties(source, target_view)
+    target_display.Visibility = 1
+
+    reduced = source
+    if dims[2] > 1:
+        # A volume: its middle z slice, cut on the server.
+        middle = extent[4] + dims[2] // 2
+        reduced = _sm.filters.ExtractSubset(Input=source, VOI=[extent[0], extent[1], extent[2], extent[3], middle, middle])
+        dims[2] = 1
+    if max(dims[0], dims[1]) > max_tile_size:
+        scale = float(max_tile_size) / max(dims[0], dims[1])
+        reduced = _sm.filters.ResampleToImage(Input=reduced, UseInputBounds=1, SamplingDimensions=[
+            max(2, int(dims[0] * scale)), max(2, int(dims[1] * scale)), 1])
+    if view is None:
+        view = _new_view()
+    view.InteractionMode = "2D"
+    view.OrientationAxesVisibility = 0
+    columns = int(math.ceil(math.sqrt(len(channels))))
+    size = (bounds[1] - bounds[0], bounds[3] - bounds[2])
+    step = (size[0] * (1.0 + gap), size[1] * (1.0 + gap))
+    tiles, offsets = [], []
+    for index, name in enumerate(channels):
+        tile = _sm.filters.PassArrays(Input=reduced, PointDataArrays=[name], CellDataArrays=[])
+        _sm.ProxyManager().RegisterProxy("sources", "FeatureMap_%s" % name, tile)
+        display = _simple.Show(tile, view)
+        # Surface, not Slice: the Slice representation cannot be picked by selections.
+        display.SetRepresentationType("Surface")
+        _simple.ColorBy(display, ("POINTS", name))
+        display.RescaleTransferFunctionToDataRange(False, True)
+        display.SetScalarBarVisibility(view, False)
+        offset = ((index % columns) * step[0], -(index // columns) * step[1])
+        display.Position = [offset[0], offset[1], 0.0]
+        tiles.append(tile)
+        offsets.append(offset)
+    view.ResetCamera()
+    rows = int(math.ceil(len(channels) / float(columns)))
+    center = (bounds[0] + (columns * step[0] - gap * size[0]) / 2.0,
+              bounds[2] + size[1] - (rows * step[1] - gap * size[1]) / 2.0)
+    view.CameraParallelProjection = 1
+    view.CameraFocalPoint = [center[0], center[1], 0.0]
+    view.CameraPosition = [center[0], center[1], bounds[5] + 10.0 * max(size)]
+    view.CameraViewUp = [0.0, 1.0, 0.0]
+    view.CameraParallelScale = 0.55 * max(rows * step[1], columns * step[0] * 0.75)
+    _simple.Render(view)
+    maps = FeatureMapView(source, layer, channels, view, target_display, tiles, offsets, size)
+    maps._origin = (bounds[0], bounds[2])
+    _live.append(maps)
+    return maps

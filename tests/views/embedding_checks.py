@@ -17,16 +17,20 @@ DIMS = (24, 24)
 PIXELS = DIMS[0] * DIMS[1]
 
 
+def world_to_display(view, x, y):
+    """Display pixel of world point (x, y, 0) in `view`, from its client-side renderer, so
+    it holds whatever size the GUI's layout gave the view."""
+    renderer = view.GetRenderer()
+    renderer.SetWorldPoint(x, y, 0.0, 1.0)
+    renderer.WorldToDisplay()
+    point = renderer.GetDisplayPoint()
+    return point[0], point[1]
+
+
 def display_rectangle(view, x0, y0, x1, y1):
-    """Display-pixel rectangle of a world rectangle in a parallel-projection view looking down -z."""
-    width, height = view.ViewSize
-    focal = view.CameraFocalPoint
-    pixels_per_unit = height / (2.0 * view.CameraParallelScale)
-
-    def to_display(x, y):
-        return (width / 2.0 + (x - focal[0]) * pixels_per_unit, height / 2.0 + (y - focal[1]) * pixels_per_unit)
-
-    (a, b), (c, d) = to_display(x0, y0), to_display(x1, y1)
+    """Display-pixel rectangle of a world rectangle in a view looking down -z."""
+    simple.Render(view)
+    (a, b), (c, d) = world_to_display(view, x0, y0), world_to_display(view, x1, y1)
     return [int(round(a)), int(round(b)), int(round(c)), int(round(d))]
 
 
@@ -42,7 +46,8 @@ def top_down(view, center, scale):
 def build(views):
     """Field, embedding, the embedding view (400x300) and a field view (300x300), at time 1."""
     blobs = servermanager.sources.GaussianBlobs(Dimensions=[DIMS[0], DIMS[1], 1], NumberOfTimeSteps=3, Seed=5, NumberOfBlobs=3)
-    servermanager.ProxyManager().RegisterProxy("sources", "blobs", blobs)  # the time keeper follows registered sources
+    # Registered through the controller, as the GUI does, so the time keeper knows its time steps.
+    servermanager.ParaViewPipelineController().RegisterPipelineProxy(blobs, "blobs")
     embedding = views_data.feature_embedding(blobs)
     scene = simple.GetAnimationScene()
     scene.UpdateAnimationUsingDataTimeSteps()
@@ -52,9 +57,12 @@ def build(views):
     # Islands (one per time step) span x in [2 s - 0.1, 2 s + 1.05], y in [0, 0.96].
     top_down(shown.view, (2.5, 0.5), 1.5)
     field_view = simple.CreateView("RenderView")
+    simple.AssignViewToLayout(field_view)  # in the GUI only views in a layout are drawn
     field_view.ViewSize = [300, 300]
     field_view.OrientationAxesVisibility = 0
     simple.Show(blobs, field_view)
+    simple.Hide(embedding, field_view)  # the GUI shows visible sources in a new view
+    shown.display.SetScalarBarVisibility(shown.view, False)  # it would cover island 2
     top_down(field_view, (11.5, 11.5), 12.5)
     return blobs, embedding, shown, field_view
 
