@@ -15,3 +15,11 @@ import embedding_checks  # noqa: E402
 
 embedding_checks.run(views)
 print("embedding link: PASSED")
+
+# The same view on the real EmbedFeatures output.
+import neuralview  # noqa: E402
+
+import real_embedding_checks  # noqa: E402
+
+real_embedding_checks.run(neuralview, views)
+print("embedding link on EmbedFeatures: PASSED")
