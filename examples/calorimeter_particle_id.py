@@ -1,6 +1,6 @@
 """Particle identification from CaloGAN-like showers: e+, gamma or pi+?
 
-    pvbatch examples/calorimeter_particle_id.py OUTPUT_DIR [--quick]
+    pvbatch examples/calorimeter_particle_id.py OUTPUT_DIR [--quick] [--reuse-model] [--pictures-only]
 
 1. SyntheticCalorimeter (CaloGAN mode) generates showers of e+, photons and
    pi+ of 1-100 GeV, one event per time step; its "Network Input" port puts
@@ -37,7 +37,8 @@ import neuralview_plugin  # noqa: E402
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 quick = "--quick" in sys.argv
-reuse = "--reuse-model" in sys.argv  # skip training when the model file exists (pictures only)
+reuse = "--reuse-model" in sys.argv  # skip training when the model file exists
+pictures_only = "--pictures-only" in sys.argv  # redraw the pictures of an earlier run from its metrics
 out_dir = args[0] if args else "output"
 os.makedirs(out_dir, exist_ok=True)
 neuralview_plugin.load(globals())
@@ -70,127 +71,133 @@ def log_layers(source):
 
 
 start = time.time()
-history_file = os.path.join(out_dir, "calorimeter_pid_history.json")
-if reuse and os.path.isfile(model) and os.path.isfile(history_file):
-    with open(history_file) as f:
-        history = json.load(f)
+metrics_file = os.path.join(out_dir, "calorimeter_pid_metrics.json")
+if pictures_only:  # the numbers of an earlier run: draw its pictures again
+    with open(metrics_file) as f:
+        metrics = json.load(f)
+    confusion, accuracy, TEST = numpy.array(metrics["confusion"]), metrics["accuracy"], metrics["test_events"]
 else:
-    train_events = calorimeter.showers(events=TRAIN, seed=101)
-    trainer = TrainNetwork(Input=log_layers(OutputPort(train_events, 1)),
-                           InputArrays=["layer_0_log", "layer_1_log", "layer_2_log"], LabelArray="ParticleType",
-                           Architecture=architecture, Epochs=EPOCHS, BatchSize=32, LearningRate=0.002,
-                           ValidationFraction=0.15, Seed=3, ModelFile=model, ClassNames=calorimeter.PARTICLES)
-    trainer.Task = 1  # classification
-    trainer.UpdatePipeline()
-    import neuralview  # noqa: E402
+    history_file = os.path.join(out_dir, "calorimeter_pid_history.json")
+    if reuse and os.path.isfile(model) and os.path.isfile(history_file):
+        with open(history_file) as f:
+            history = json.load(f)
+    else:
+        train_events = calorimeter.showers(events=TRAIN, seed=101)
+        trainer = TrainNetwork(Input=log_layers(OutputPort(train_events, 1)),
+                               InputArrays=["layer_0_log", "layer_1_log", "layer_2_log"], LabelArray="ParticleType",
+                               Architecture=architecture, Epochs=EPOCHS, BatchSize=32, LearningRate=0.002,
+                               ValidationFraction=0.15, Seed=3, ModelFile=model, ClassNames=calorimeter.PARTICLES)
+        trainer.Task = 1  # classification
+        trainer.UpdatePipeline()
+        import neuralview  # noqa: E402
 
-    history = neuralview.history(trainer)
-    history["seconds_total"] = time.time() - start
-    with open(history_file, "w") as f:
-        json.dump(history, f)
-print("training: %d showers, %d epochs, %.0f s; validation accuracy per epoch %s" % (
-    TRAIN, EPOCHS, history["seconds_total"], ["%.3f" % a for a in history["Accuracy"]]))
+        history = neuralview.history(trainer)
+        history["seconds_total"] = time.time() - start
+        with open(history_file, "w") as f:
+            json.dump(history, f)
+    print("training: %d showers, %d epochs, %.0f s; validation accuracy per epoch %s" % (
+        TRAIN, EPOCHS, history["seconds_total"], ["%.3f" % a for a in history["Accuracy"]]))
 
-# Independent showers, all at once as blocks.
-test_events = calorimeter.showers(events=TEST, seed=202, blocks=True)
-applied = ApplyNetwork(Input=log_layers(OutputPort(test_events, 1)), ModelFile=model)
-probability_names = ["Probability_" + p for p in calorimeter.PARTICLES]
-names = ["ParticleType", "Prediction", "IncidentEnergy"] + probability_names
-values = calorimeter.field_data(calorimeter.field_data_only(applied, names), names)
-truth, predicted = values["ParticleType"].astype(int), values["Prediction"].astype(int)
-cnn_probabilities = numpy.stack([values[n] for n in probability_names], axis=1)
-
-
-def confusion_of(predicted):
-    matrix = numpy.zeros((3, 3), dtype=int)
-    for t, p in zip(truth, predicted):
-        matrix[t, p] += 1
-    return matrix
+    # Independent showers, all at once as blocks.
+    test_events = calorimeter.showers(events=TEST, seed=202, blocks=True)
+    applied = ApplyNetwork(Input=log_layers(OutputPort(test_events, 1)), ModelFile=model)
+    probability_names = ["Probability_" + p for p in calorimeter.PARTICLES]
+    names = ["ParticleType", "Prediction", "IncidentEnergy"] + probability_names
+    values = calorimeter.field_data(calorimeter.field_data_only(applied, names), names)
+    truth, predicted = values["ParticleType"].astype(int), values["Prediction"].astype(int)
+    cnn_probabilities = numpy.stack([values[n] for n in probability_names], axis=1)
 
 
-confusion = confusion_of(predicted)
-accuracy = float((truth == predicted).mean())
-low = values["IncidentEnergy"] < 10
-print("test accuracy %.3f on %d showers" % (accuracy, TEST))
-print("confusion matrix (rows: true e+, gamma, pi+; columns: predicted)")
-for k in range(3):
-    print("  %-6s %s" % (calorimeter.PARTICLES[k], " ".join("%6d" % v for v in confusion[k])))
+    def confusion_of(predicted):
+        matrix = numpy.zeros((3, 3), dtype=int)
+        for t, p in zip(truth, predicted):
+            matrix[t, p] += 1
+        return matrix
 
-# Physics baselines on shower-shape features of the same showers (the
-# training showers again, as blocks: same seed, same showers).
-x_train, y_train = calorimeter.shower_features(calorimeter.showers(events=TRAIN, seed=101, blocks=True))
-x_test, y_test = calorimeter.shower_features(test_events)
-if not numpy.array_equal(y_test, truth):
-    raise RuntimeError("shower features and network scores are not in the same event order")
-features_file = os.path.join(out_dir, "calorimeter_pid_features.npz")
-scores_file = os.path.join(out_dir, "calorimeter_pid_baseline_scores.npz")
-numpy.savez(features_file, x_train=x_train, y_train=y_train, x_test=x_test,
-            names=numpy.array(calorimeter.SHOWER_FEATURES))
-helper("fit", features_file, scores_file)
-baseline = numpy.load(scores_file)
-probabilities = {"CNN": cnn_probabilities, "gradient-boosted trees": baseline["gbt"],
-                 "logistic regression": baseline["logistic"]}
 
-# Two separations, each a ROC curve from the ROC Curve filter:
-#   electromagnetic (e+ or gamma, positive) against pi+: score P(e+) + P(gamma);
-#   gamma (positive) against e+, among e+ and gamma showers: P(gamma) / (P(e+) + P(gamma)).
-em = truth != 2
-rows, curves = [], []
-styles = {"CNN": "tab:blue", "gradient-boosted trees": "tab:red", "logistic regression": "tab:gray"}
-for name, prob in probabilities.items():
-    r_em = calorimeter.roc(prob[:, 0] + prob[:, 1], em.astype(int))
-    pair = em
-    r_ge = calorimeter.roc(prob[pair, 1] / numpy.maximum(prob[pair, 0] + prob[pair, 1], 1e-12),
-                           (truth[pair] == 1).astype(int))
-    guess = prob.argmax(axis=1)
-    row = {"method": name, "accuracy": float((guess == truth).mean()),
-           "accuracy_below_10GeV": float((guess[low] == truth[low]).mean()),
-           "accuracy_above_10GeV": float((guess[~low] == truth[~low]).mean()),
-           "auc_em_vs_pion": r_em["auc"], "auc_gamma_vs_positron": r_ge["auc"],
-           "em_efficiency_at_pion_1pct": float(numpy.interp(0.01, r_em["fpr"], r_em["tpr"])),
-           "gamma_efficiency_at_positron_10pct": float(numpy.interp(0.1, r_ge["fpr"], r_ge["tpr"])),
-           "confusion": confusion_of(guess).tolist()}
-    rows.append(row)
-    short = name.split(" (")[0]
-    curves.append({"method": name, "label": "e+/gamma vs pi+, " + short, "auc": r_em["auc"], "color": styles[name],
-                   "style": "-", "fpr": r_em["fpr"].tolist(), "tpr": r_em["tpr"].tolist()})
-    curves.append({"method": name, "label": "gamma vs e+, " + short, "auc": r_ge["auc"], "color": styles[name],
-                   "style": "--", "fpr": r_ge["fpr"].tolist(), "tpr": r_ge["tpr"].tolist()})
+    confusion = confusion_of(predicted)
+    accuracy = float((truth == predicted).mean())
+    low = values["IncidentEnergy"] < 10
+    print("test accuracy %.3f on %d showers" % (accuracy, TEST))
+    print("confusion matrix (rows: true e+, gamma, pi+; columns: predicted)")
+    for k in range(3):
+        print("  %-6s %s" % (calorimeter.PARTICLES[k], " ".join("%6d" % v for v in confusion[k])))
 
-described = {"CNN": "CNN (12 x 12 x 3 layer images)", "gradient-boosted trees": "gradient-boosted trees (shower shapes)",
-             "logistic regression": "logistic regression (shower shapes)"}
-n_em, n_pion, n_gamma, n_positron = int(em.sum()), int((~em).sum()), int((truth == 1).sum()), int((truth == 0).sum())
-table = ["| method (inputs) | accuracy (3 classes) | below 10 GeV | AUC e+/γ vs π+ | e+/γ eff. at π+ eff. 1 % | "
-         "AUC γ vs e+ | γ eff. at e+ eff. 10 % |", "|---|---|---|---|---|---|---|"]
-for row in rows:
-    table.append("| %s | %.3f | %.3f | %.4f | %.3f | %.3f | %.3f |" % (
-        described[row["method"]], row["accuracy"], row["accuracy_below_10GeV"], row["auc_em_vs_pion"],
-        row["em_efficiency_at_pion_1pct"], row["auc_gamma_vs_positron"], row["gamma_efficiency_at_positron_10pct"]))
-table = "\n".join(table)
-print(table)
-with open(os.path.join(out_dir, "calorimeter_particle_id.md"), "w") as f:
-    f.write(table + "\n")
-metrics = {"train_events": TRAIN, "test_events": TEST, "epochs": EPOCHS, "accuracy": accuracy,
-           "test_counts": {"e+": n_positron, "gamma": n_gamma, "pi+": n_pion},
-           "per_class_recall": {calorimeter.PARTICLES[k]: float(confusion[k, k] / confusion[k].sum()) for k in range(3)},
-           "confusion": confusion.tolist(), "validation_accuracy": history["Accuracy"],
-           "train_seconds": history["seconds_total"], "methods": rows, "shower_features": calorimeter.SHOWER_FEATURES}
-with open(os.path.join(out_dir, "calorimeter_pid_metrics.json"), "w") as f:
-    json.dump(metrics, f, indent=1)
+    # Physics baselines on shower-shape features of the same showers (the
+    # training showers again, as blocks: same seed, same showers).
+    x_train, y_train = calorimeter.shower_features(calorimeter.showers(events=TRAIN, seed=101, blocks=True))
+    x_test, y_test = calorimeter.shower_features(test_events)
+    if not numpy.array_equal(y_test, truth):
+        raise RuntimeError("shower features and network scores are not in the same event order")
+    features_file = os.path.join(out_dir, "calorimeter_pid_features.npz")
+    scores_file = os.path.join(out_dir, "calorimeter_pid_baseline_scores.npz")
+    numpy.savez(features_file, x_train=x_train, y_train=y_train, x_test=x_test,
+                names=numpy.array(calorimeter.SHOWER_FEATURES))
+    helper("fit", features_file, scores_file)
+    baseline = numpy.load(scores_file)
+    probabilities = {"CNN": cnn_probabilities, "gradient-boosted trees": baseline["gbt"],
+                     "logistic regression": baseline["logistic"]}
 
-results = {
-    "history": {k: history[k] for k in ("Epoch", "TrainLoss", "ValidationLoss", "Accuracy")},
-    "history_metric": "Accuracy",
-    "history_title": "CNN training: %d showers (%.0f s)" % (TRAIN, history["seconds_total"]),
-    "roc_title": "ROC on %d independent showers" % TEST, "curves": curves, "fpr_min": 1e-3 if not quick else 1e-2,
-    "xlabel": "false positive rate (pi+ for e+/gamma; e+ for gamma)", "ylabel": "true positive rate",
-}
-results_file = os.path.join(out_dir, "calorimeter_pid_results.json")
-with open(results_file, "w") as f:
-    json.dump(results, f)
-picture = os.path.join(out_dir, "calorimeter_pid_results.png")
-helper("plot", results_file, picture)
-print("wrote", picture)
+    # Two separations, each a ROC curve from the ROC Curve filter:
+    #   electromagnetic (e+ or gamma, positive) against pi+: score P(e+) + P(gamma);
+    #   gamma (positive) against e+, among e+ and gamma showers: P(gamma) / (P(e+) + P(gamma)).
+    em = truth != 2
+    rows, curves = [], []
+    styles = {"CNN": "tab:blue", "gradient-boosted trees": "tab:red", "logistic regression": "tab:gray"}
+    for name, prob in probabilities.items():
+        r_em = calorimeter.roc(prob[:, 0] + prob[:, 1], em.astype(int))
+        pair = em
+        r_ge = calorimeter.roc(prob[pair, 1] / numpy.maximum(prob[pair, 0] + prob[pair, 1], 1e-12),
+                               (truth[pair] == 1).astype(int))
+        guess = prob.argmax(axis=1)
+        row = {"method": name, "accuracy": float((guess == truth).mean()),
+               "accuracy_below_10GeV": float((guess[low] == truth[low]).mean()),
+               "accuracy_above_10GeV": float((guess[~low] == truth[~low]).mean()),
+               "auc_em_vs_pion": r_em["auc"], "auc_gamma_vs_positron": r_ge["auc"],
+               "em_efficiency_at_pion_1pct": float(numpy.interp(0.01, r_em["fpr"], r_em["tpr"])),
+               "gamma_efficiency_at_positron_10pct": float(numpy.interp(0.1, r_ge["fpr"], r_ge["tpr"])),
+               "confusion": confusion_of(guess).tolist()}
+        rows.append(row)
+        short = name.split(" (")[0]
+        curves.append({"method": name, "label": "e+/gamma vs pi+, " + short, "auc": r_em["auc"], "color": styles[name],
+                       "style": "-", "fpr": r_em["fpr"].tolist(), "tpr": r_em["tpr"].tolist()})
+        curves.append({"method": name, "label": "gamma vs e+, " + short, "auc": r_ge["auc"], "color": styles[name],
+                       "style": "--", "fpr": r_ge["fpr"].tolist(), "tpr": r_ge["tpr"].tolist()})
+
+    described = {"CNN": "CNN (12 x 12 x 3 layer images)", "gradient-boosted trees": "gradient-boosted trees (shower shapes)",
+                 "logistic regression": "logistic regression (shower shapes)"}
+    n_em, n_pion, n_gamma, n_positron = int(em.sum()), int((~em).sum()), int((truth == 1).sum()), int((truth == 0).sum())
+    table = ["| method (inputs) | accuracy (3 classes) | below 10 GeV | AUC e+/γ vs π+ | e+/γ eff. at π+ eff. 1 % | "
+             "AUC γ vs e+ | γ eff. at e+ eff. 10 % |", "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        table.append("| %s | %.3f | %.3f | %.4f | %.3f | %.3f | %.3f |" % (
+            described[row["method"]], row["accuracy"], row["accuracy_below_10GeV"], row["auc_em_vs_pion"],
+            row["em_efficiency_at_pion_1pct"], row["auc_gamma_vs_positron"], row["gamma_efficiency_at_positron_10pct"]))
+    table = "\n".join(table)
+    print(table)
+    with open(os.path.join(out_dir, "calorimeter_particle_id.md"), "w") as f:
+        f.write(table + "\n")
+    metrics = {"train_events": TRAIN, "test_events": TEST, "epochs": EPOCHS, "accuracy": accuracy,
+               "test_counts": {"e+": n_positron, "gamma": n_gamma, "pi+": n_pion},
+               "per_class_recall": {calorimeter.PARTICLES[k]: float(confusion[k, k] / confusion[k].sum()) for k in range(3)},
+               "confusion": confusion.tolist(), "validation_accuracy": history["Accuracy"],
+               "train_seconds": history["seconds_total"], "methods": rows, "shower_features": calorimeter.SHOWER_FEATURES}
+    with open(os.path.join(out_dir, "calorimeter_pid_metrics.json"), "w") as f:
+        json.dump(metrics, f, indent=1)
+
+    results = {
+        "history": {k: history[k] for k in ("Epoch", "TrainLoss", "ValidationLoss", "Accuracy")},
+        "history_metric": "Accuracy",
+        "history_title": "CNN training: %d showers (%.0f s)" % (TRAIN, history["seconds_total"]),
+        "roc_title": "ROC on %d independent showers" % TEST, "curves": curves, "fpr_min": 1e-3 if not quick else 1e-2,
+        "xlabel": "false positive rate (pi+ for e+/gamma; e+ for gamma)", "ylabel": "true positive rate",
+    }
+    results_file = os.path.join(out_dir, "calorimeter_pid_results.json")
+    with open(results_file, "w") as f:
+        json.dump(results, f)
+    picture = os.path.join(out_dir, "calorimeter_pid_results.png")
+    helper("plot", results_file, picture)
+    print("wrote", picture)
 
 # ---------------------------------------------------------------- pictures
 # One 30 GeV shower of each particle, its three layers side by side: the
@@ -314,3 +321,14 @@ top_camera(cview, [1.1, 1.5, 0.0], 2.15)
 picture = os.path.join(out_dir, "calorimeter_confusion.png")
 SaveScreenshot(picture, cview, ImageResolution=[700, 700])
 print("wrote", picture)
+
+
+def cpu_seconds():
+    """CPU seconds of this process and its finished children (wall time means little on a shared machine)."""
+    import resource
+
+    return sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for f in ("ru_utime", "ru_stime"))
+
+
+print("total %.0f s wall, %.0f s CPU" % (time.time() - start, cpu_seconds()))
