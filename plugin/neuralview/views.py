@@ -506,3 +506,50 @@ def show_feature_maps(source, layer=None, target=None, view=None, max_tile_size=
     maps._origin = (bounds[0], bounds[2])
     _live.append(maps)
     return maps
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points of the GUI toolbar (plugin/qt/pqNeuralViewActions.cxx)
+
+
+def _image_upstream(proxy):
+    """The nearest proxy upstream of `proxy` (itself excluded) whose output is image data."""
+    seen = set()
+    pending = [proxy]
+    while pending:
+        current = pending.pop(0)
+        inputs = _proxy(current).GetProperty("Input")
+        if inputs is None:
+            continue
+        for index in range(inputs.GetNumberOfProxies()):
+            upstream = _sm._getPyProxy(inputs.GetProxy(index))
+            if upstream is None or upstream.GetGlobalID() in seen:
+                continue
+            seen.add(upstream.GetGlobalID())
+            extent = upstream.GetDataInformation().DataInformation.GetExtent()
+            if extent[1] >= extent[0]:
+                return upstream
+            pending.append(upstream)
+    return None
+
+
+def show_embedding_for_active_source():
+    """The toolbar's *Embedding View*: the active source is the embedding; its field is the
+    nearest image data upstream, shown in the active render view if it is not yet."""
+    embedding = _simple.GetActiveSource()
+    if embedding is None:
+        raise ValueError("select an Embed Features output in the Pipeline Browser first")
+    field = _image_upstream(embedding)
+    if field is not None:
+        field_view = _simple.GetActiveViewOrCreate("RenderView")
+        _simple.Show(field, field_view)
+    return show_embedding(embedding, field, color_by="Label" if embedding.PointData.GetArray("Label") else None)
+
+
+def show_feature_maps_for_active_source():
+    """The toolbar's *Feature Maps*: tiles of the first layer of the active source; tiles
+    colour its display in the active render view."""
+    source = _simple.GetActiveSource()
+    if source is None:
+        raise ValueError("select a Network Activations output in the Pipeline Browser first")
+    return show_feature_maps(source, target=_simple.GetActiveViewOrCreate("RenderView"))

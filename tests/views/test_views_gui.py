@@ -7,6 +7,7 @@ embedding view and the feature-map view in the ParaView GUI.
 - a click (mouse press and release through the view's interactor, as Qt delivers
   it) on a tile of the feature-map view colours the field's view by that channel;
   the grid and the recoloured field are compared with baselines.
+- what the toolbar buttons run is called on the active sources.
 The result goes to NEURALVIEW_GUI_RESULT."""
 
 import os
@@ -75,6 +76,16 @@ try:
           "clicking tile 4 coloured the field by %s" % feature_map_checks.colored_by(display))
     shoot("views_feature_maps.png", maps.view, [400, 400], 0.005)
     shoot("views_feature_maps_field.png", maps_field_view, [300, 300], 0.005)
+
+    # What the toolbar's buttons run (plugin/qt/pqNeuralViewActions.cxx) on the active source.
+    SetActiveSource(embedding)
+    from_toolbar = views.show_embedding_for_active_source()
+    check(from_toolbar.link is not None and from_toolbar.link.field.GetGlobalID() == blobs.GetGlobalID(),
+          "Embedding View on the active embedding did not link it to its field")
+    SetActiveSource(activations)
+    SetActiveView(maps_field_view)
+    tiles = views.show_feature_maps_for_active_source()
+    check(tiles.channels == maps.channels, "Feature Maps on the active activations: %s" % tiles.channels)
     finish("PASSED " + " ".join("%s=%.4f" % kv for kv in shots.items()))
 except Exception:
     finish("FAILED\n" + traceback.format_exc())

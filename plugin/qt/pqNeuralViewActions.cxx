@@ -1,0 +1,36 @@
+#include "pqNeuralViewActions.h"
+
+#include "pqPVApplicationCore.h"
+#include "pqPythonManager.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QStyle>
+
+pqNeuralViewActions::pqNeuralViewActions(QObject* parent) : QActionGroup(parent) {
+  this->setExclusive(false);
+  QAction* embedding =
+      this->addAction(new QAction(qApp->style()->standardIcon(QStyle::SP_FileDialogListView), "Embedding View", this));
+  embedding->setToolTip("Show the active Embed Features output as a 2-D scatter linked to its field");
+  QObject::connect(embedding, &QAction::triggered, this, &pqNeuralViewActions::showEmbedding);
+  QAction* maps = this->addAction(
+      new QAction(qApp->style()->standardIcon(QStyle::SP_FileDialogDetailedView), "Feature Maps", this));
+  maps->setToolTip("Show the channels of the active Network Activations output as tiles; click one to colour by it");
+  QObject::connect(maps, &QAction::triggered, this, &pqNeuralViewActions::showFeatureMaps);
+}
+
+void pqNeuralViewActions::showEmbedding() {
+  this->runPython("from neuralview import views\nviews.show_embedding_for_active_source()\n");
+}
+
+void pqNeuralViewActions::showFeatureMaps() {
+  this->runPython("from neuralview import views\nviews.show_feature_maps_for_active_source()\n");
+}
+
+void pqNeuralViewActions::runPython(const char* code) {
+  pqPVApplicationCore* core = pqPVApplicationCore::instance();
+  pqPythonManager* python = core ? core->pythonManager() : nullptr;
+  if (python) {
+    python->executeCode(QByteArray(code));
+  }
+}
