@@ -15,6 +15,7 @@
 #include "vtkDataSetAttributes.h"
 #include "vtkImageData.h"
 #include "vtkInformation.h"
+#include "vtkNew.h"
 #include "vtkPointData.h"
 #include "vtkStreamingDemandDrivenPipeline.h"
 
@@ -253,9 +254,14 @@ int piece_of(vtkInformation* outInfo) {
 }  // namespace
 
 void request_whole_field_on_first_piece(vtkInformation* outInfo, vtkInformation* inInfo) {
-  if (pieces_of(outInfo) <= 1 || !inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT())) return;
+  if (!inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT())) return;
   int whole[6];
   inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+  if (pieces_of(outInfo) <= 1) {
+    // Also when downstream asks for less (a coarser native grid, a sub-extent).
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), whole, 6);
+    return;
+  }
   const int none[6] = {0, -1, 0, -1, 0, -1};
   inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), piece_of(outInfo) == 0 ? whole : none, 6);
   // Sources that produce sub-extents turn the piece request into an extent
@@ -268,5 +274,26 @@ void request_whole_field_on_first_piece(vtkInformation* outInfo, vtkInformation*
 }
 
 bool idle_piece(vtkInformation* outInfo) { return pieces_of(outInfo) > 1 && piece_of(outInfo) != 0; }
+
+int find_association(const GraphSpec& model, vtkImageData* image, const std::vector<std::string>& channel_mapping) {
+  if (!image) return -1;
+  const std::vector<std::string> channels = model_channel_names(model);
+  const std::map<std::string, std::string> mapping = parse_channel_mapping(channel_mapping);
+  for (int association : {vtkDataObject::FIELD_ASSOCIATION_POINTS, vtkDataObject::FIELD_ASSOCIATION_CELLS}) {
+    try {
+      match_channels(channels, arrays_of(attributes_of(image, association)), mapping);
+      return association;
+    } catch (const std::invalid_argument&) {
+      // not these arrays
+    }
+  }
+  return -1;
+}
+
+Shape extent_spatial_shape(const int extent[6], int association) {
+  vtkNew<vtkImageData> shape_only;  // no arrays: only its dimensions are used
+  shape_only->SetExtent(const_cast<int*>(extent));
+  return image_spatial_shape(shape_only, association);
+}
 
 }  // namespace nv

@@ -80,9 +80,16 @@ std::string last_spatial_layer(const Network& network);
 // Throws std::invalid_argument naming the available tensors when `layer` is not one.
 void require_layer(const GraphSpec& model, const std::string& layer);
 
+// Whether the model's channels are the image's point arrays
+// (vtkDataObject::FIELD_ASSOCIATION_POINTS), cell arrays (_CELLS), or
+// neither (-1); nothing is thrown.
+int find_association(const GraphSpec& model, vtkImageData* image, const std::vector<std::string>& channel_mapping);
+// image_spatial_shape() of an image with this extent.
+Shape extent_spatial_shape(const int extent[6], int association);
+
 // Inspection needs whole samples (a classifier pools over all of a field):
-// under MPI the first piece asks for the whole extent and the others for
-// none. Call from RequestUpdateExtent.
+// the input's whole extent is requested; under MPI only by the first piece,
+// the others ask for none. Call from RequestUpdateExtent.
 void request_whole_field_on_first_piece(vtkInformation* outInfo, vtkInformation* inInfo);
 // True on the pieces that then compute nothing (all but the first of several).
 bool idle_piece(vtkInformation* outInfo);

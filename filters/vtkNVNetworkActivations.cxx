@@ -32,6 +32,7 @@ struct vtkNVNetworkActivations::State {
   nv::Shape network_shape;
   int network_generation = -1;
   vtkSmartPointer<vtkStringArray> layer_names = vtkSmartPointer<vtkStringArray>::New();
+  int last_association = vtkDataObject::FIELD_ASSOCIATION_POINTS;  // where the channels were found last
 
   nv::Network& network_for(const nv::GraphSpec& model, const nv::Shape& spatial) {
     if (!network || network_shape != spatial || network_generation != models.generation()) {
@@ -166,13 +167,40 @@ int vtkNVNetworkActivations::FillOutputPortInformation(int port, vtkInformation*
   return 1;
 }
 
-int vtkNVNetworkActivations::RequestInformation(vtkInformation*, vtkInformationVector**,
+int vtkNVNetworkActivations::RequestInformation(vtkInformation*, vtkInformationVector** inputVector,
                                                 vtkInformationVector* outputVector) {
-  // The filter weights are no image. The native grid is known only once the
-  // network ran on data (its size depends on whether the channels are point
-  // or cell arrays), so port 0 keeps the input's whole extent, which bounds
-  // the coarser grid's index range; ParaView's representations render it.
+  // The filter weights are no image.
   outputVector->GetInformationObject(1)->Remove(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT());
+  vtkInformation* outInfo = outputVector->GetInformationObject(0);
+  vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
+  if (this->Resolution != NATIVE_RESOLUTION || !inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT())) return 1;
+  // The native grid's extent, announced so that downstream filters (ParaView's
+  // surface extraction among them) see the right whole extent. Its size
+  // depends on whether the channels are point or cell arrays: taken from the
+  // input data when it is there, else from the last run (points at first).
+  // Problems are reported by RequestData; the input's extent stays meanwhile.
+  try {
+    const nv::GraphSpec& model = this->Internal->models.load(this->ModelFile);
+    if (!this->Layer.empty()) nv::require_layer(model, this->Layer);
+    int association = nv::find_association(model, vtkImageData::GetData(inInfo), this->ChannelMapping);
+    if (association < 0) association = this->Internal->last_association;
+    int whole[6];
+    inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+    const nv::Shape spatial = nv::extent_spatial_shape(whole, association);
+    if (static_cast<size_t>(nv::element_count(spatial)) == 0 || spatial.size() + 1 != model.input_shape.size())
+      return 1;
+    nv::Network& network = this->Internal->network_for(model, spatial);
+    const std::string layer = this->Layer.empty() ? nv::last_spatial_layer(network) : this->Layer;
+    const nv::Shape shape = network.tensor_shape(layer);
+    if (shape.size() < 3) return 1;  // no spatial axes: the output is the input with field data
+    int native[6] = {0, 0, 0, 0, 0, 0};
+    const bool cells = association == vtkDataObject::FIELD_ASSOCIATION_CELLS;
+    for (size_t t = 2; t < shape.size(); ++t)
+      native[2 * (shape.size() - 1 - t) + 1] = static_cast<int>(shape[t]) - !cells;
+    outInfo->Set(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), native, 6);
+  } catch (const std::exception&) {
+    // RequestData reports the problem.
+  }
   return 1;
 }
 
@@ -202,6 +230,7 @@ int vtkNVNetworkActivations::RequestData(vtkInformation*, vtkInformationVector**
     output->ShallowCopy(input);
     if (input->GetNumberOfPoints() == 0) return 1;
     const nv::ModelInput in = nv::model_input_from_image(model, input, this->ChannelMapping);
+    this->Internal->last_association = in.association;
     nv::Network& network = this->Internal->network_for(model, in.spatial);
     const std::string layer = this->Layer.empty() ? nv::last_spatial_layer(network) : this->Layer;
     if (this->OutputFilterWeights && this->Layer.empty())

@@ -13,10 +13,10 @@
  *   interpolate with align_corners=False);
  * - Resolution Native: an image on the layer's coarser grid (spacing times
  *   the downsampling factor, origin at the centres of the blocks each value
- *   summarises) that overlays the input, with the same arrays. Its index
- *   extent starts at 0 and lies within the input's whole extent, which the
- *   output's pipeline information keeps (the coarse extent is known only
- *   after the network ran).
+ *   summarises) that overlays the input, with the same arrays. Its whole
+ *   extent is announced before execution, from the input's whole extent and
+ *   the association of the channels (from the input data when present, else
+ *   that of the last run; points at first).
  * A layer without spatial axes (after flattening) adds its values as field
  * data instead. Output port 1: with OutputFilterWeights, the weights of the
  * convolution that produced the layer (also through the BatchNorm/activation

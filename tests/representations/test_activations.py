@@ -72,6 +72,11 @@ check_close(channels(native, "relu1", 16, (20, 24)), expected["relu1"], toleranc
 pooled = neuralview.activations(source, model, layer="maxpool1", resolution="native", filter_weights=True)
 native = fetch(pooled, time=0.0)
 check(native.GetDimensions() == (12, 10, 1), "maxpool1 native dims %s" % (native.GetDimensions(),))
+# The pipeline announces that grid (ParaView's surface extraction relies on the whole extent).
+from vtkmodules.vtkCommonExecutionModel import vtkStreamingDemandDrivenPipeline  # noqa: E402
+
+announced = pooled.GetClientSideObject().GetOutputInformation(0).Get(vtkStreamingDemandDrivenPipeline.WHOLE_EXTENT())
+check(tuple(announced) == (0, 11, 0, 9, 0, 0), "announced whole extent %s" % (announced,))
 check_close(native.GetSpacing()[:2], 2 * spacing[:2], 1e-12, "native spacing")
 check_close(native.GetOrigin()[:2], origin[:2] + 0.5 * spacing[:2], 1e-12, "native origin")
 check_close(channels(native, "maxpool1", 16, (10, 12)), expected["pool"], tolerance(expected["pool"]),
