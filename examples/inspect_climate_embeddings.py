@@ -42,6 +42,8 @@ GRID = [96, 64]
 CHANNELS = climate.CLIMATENET_CHANNELS
 started = time.time()
 summary = {}
+# The render windows open first: the X connection is made before the long computations.
+views = [CreateView("RenderView") for _ in range(4)]
 
 
 def stamp(what):
@@ -88,7 +90,7 @@ summary["tsne_5nn_accuracy_per_class"] = per_class
 stamp("clusters")
 
 layout = CreateLayout("embedding")
-scatter = CreateView("RenderView")
+scatter = views[0]
 scatter.ViewSize = [560, 480]
 scatter.OrientationAxesVisibility = 0
 scatter.Background = [1, 1, 1]
@@ -121,7 +123,7 @@ title_display.WindowLocation = "Upper Center"
 scatter.InteractionMode = "2D"
 ResetCamera(scatter)
 
-on_field = CreateView("RenderView")
+on_field = views[1]
 on_field.ViewSize = [560, 480]
 on_field.OrientationAxesVisibility = 0
 on_field.Background = [1, 1, 1]
@@ -163,7 +165,7 @@ confusion = nve.confusion_matrix(applied, label="LABELS", class_names=climate.CL
 names, ids, counts = nve.confusion(confusion)
 summary["confusion_order"] = names
 summary["confusion_counts"] = counts.astype(int).tolist()
-heat_view = CreateView("RenderView")
+heat_view = views[2]
 heat_view.ViewSize = [520, 480]
 heat_view.OrientationAxesVisibility = 0
 heat_view.Background = [1, 1, 1]
@@ -178,7 +180,9 @@ heat_bar = GetScalarBar(heat_lut, heat_view)
 heat_bar.Title = "fraction of true class"
 heat_bar.ComponentTitle = ""
 heat_bar.WindowLocation = "Any Location"
-heat_bar.Position = [0.88, 0.15]
+heat_bar.Position = [0.86, 0.15]
+heat_bar.AutomaticLabelFormat = 0
+heat_bar.LabelFormat = heat_bar.RangeLabelFormat = "%.1f"
 heat_bar.TitleColor = heat_bar.LabelColor = [0, 0, 0]
 heat.SetScalarBarVisibility(heat_view, True)
 k = len(names)
@@ -199,7 +203,7 @@ for r, name in enumerate(names):
     col_label = Text(Text=name)
     d = Show(col_label, heat_view)
     d.TextPropMode = "Billboard 3D Text"
-    d.BillboardPosition = [r + 0.3, -0.35, 0.1]
+    d.BillboardPosition = [r + 0.5 - 0.045 * len(name), -0.35, 0.1]
     d.FontSize = 14
     d.Color = [0, 0, 0]
 heading = Text(Text="Confusion matrix (rows: true, columns: predicted)")
@@ -225,16 +229,39 @@ anomalies = nve.anomaly_map(stormy, model_file=autoencoder, quantile=0.99)
 result = servermanager.Fetch(anomalies)
 marked = vtk_to_numpy(result.GetPointData().GetArray("Anomaly")).reshape(GRID[1], GRID[0]).astype(bool)
 truth = vtk_to_numpy(result.GetPointData().GetArray("LABELS")).reshape(GRID[1], GRID[0]).astype(int)
-cyclone = truth == 1
-near = numpy.zeros_like(cyclone)
-for dy in range(-2, 3):
-    for dx in range(-2, 3):
-        near |= numpy.roll(numpy.roll(cyclone, dy, 0), dx, 1)
+
+
+def within_2px(mask):
+    grown = numpy.zeros_like(mask)
+    for dy in range(-2, 3):
+        for dx in range(-2, 3):
+            grown |= numpy.roll(numpy.roll(mask, dy, 0), dx, 1)
+    return grown
+
+
+near_tc, near_ar = within_2px(truth == 1), within_2px(truth == 2)
 summary["anomaly"] = {"threshold": nve.anomaly_threshold(anomalies), "marked": int(marked.sum()),
-                      "marked_within_2px_of_a_cyclone": float((marked & near).sum() / max(marked.sum(), 1)),
-                      "cyclone_pixels": int(cyclone.sum()),
-                      "cyclone_area_fraction_of_field": float(near.mean())}
-anomaly_view = CreateView("RenderView")
+                      "marked_within_2px_of_a_cyclone": float((marked & near_tc).sum() / max(marked.sum(), 1)),
+                      "marked_within_2px_of_a_river": float((marked & near_ar).sum() / max(marked.sum(), 1)),
+                      "area_within_2px_of_a_cyclone_or_river": float((near_tc | near_ar).mean()),
+                      "cyclones_hit": None}
+# Cyclones with at least one marked pixel within 2 px.
+tc = truth == 1
+seen = numpy.zeros_like(tc)
+hits, total = 0, 0
+for start in zip(*numpy.nonzero(tc)):
+    if seen[start]:
+        continue
+    total += 1
+    stack, blob = [start], numpy.zeros_like(tc)
+    while stack:
+        y, x = stack.pop()
+        if 0 <= y < tc.shape[0] and 0 <= x < tc.shape[1] and tc[y, x] and not seen[y, x]:
+            seen[y, x] = blob[y, x] = True
+            stack += [(y + 1, x), (y - 1, x), (y, x + 1), (y, x - 1)]
+    hits += int((within_2px(blob) & marked).any())
+summary["anomaly"]["cyclones_hit"] = "%d of %d" % (hits, total)
+anomaly_view = views[3]
 anomaly_view.ViewSize = [640, 440]
 anomaly_view.OrientationAxesVisibility = 0
 anomaly_view.Background = [1, 1, 1]
@@ -254,13 +281,13 @@ marks_display = Show(marks, anomaly_view)
 ColorBy(marks_display, None)
 marks_display.DiffuseColor = marks_display.AmbientColor = [1, 0.2, 0.1]
 marks_display.LineWidth = 3
-storms = Contour(Input=stormy, ContourBy=["POINTS", "LABELS"], Isosurfaces=[0.5])
-storms_display = Show(Threshold(Input=storms, Scalars=["POINTS", "LABELS"], LowerThreshold=0, UpperThreshold=1.2),
-                      anomaly_view)
-ColorBy(storms_display, None)
-storms_display.DiffuseColor = storms_display.AmbientColor = [1, 1, 1]
-storms_display.LineWidth = 1.5
-note = Text(Text="red: reconstruction error above its 0.99 quantile; white: true cyclone outlines")
+for cls, colour in ((1, [1, 1, 1]), (2, [0, 0, 0])):
+    member = PythonCalculator(Input=stormy, Expression="1.0 * (LABELS == %d)" % cls, ArrayName="member")
+    outline = Show(Contour(Input=member, ContourBy=["POINTS", "member"], Isosurfaces=[0.5]), anomaly_view)
+    ColorBy(outline, None)
+    outline.DiffuseColor = outline.AmbientColor = colour
+    outline.LineWidth = 1.5
+note = Text(Text="red: error above its 0.99 quantile; white: true cyclones; black: true rivers")
 d = Show(note, anomaly_view)
 d.FontSize = 13
 d.Color = [0, 0, 0]
