@@ -251,6 +251,7 @@ int vtkNVClusterFeatures::ProcessFeatures(nv::FeatureSet& rows, vtkInformationVe
   for (size_t r = 0; r < rows.rows(); ++r)
     row_labels[r] = fit.label_of(rows.values.data() + r * rows.dimension, rows.global_ids[r]);
   vtkDataObject* shown = this->Kept ? this->Kept.Get() : nullptr;
+  if (!shown) output->Initialize();  // another rank owns the time step shown
   if (shown) {
     output->ShallowCopy(shown);
     std::vector<vtkDataObject*> leaves = leaves_of(output);
