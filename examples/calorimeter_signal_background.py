@@ -239,7 +239,8 @@ for slot, (index, title) in enumerate(((signal_index, "RPV-SUSY signal"), (backg
         bar = GetScalarBar(lut, view)
         bar.Title, bar.ComponentTitle = "E_T (GeV)", ""
         bar.WindowLocation = "Any Location"
-        bar.Position = [0.89, 0.1]
+        bar.Position = [0.81, 0.1]
+        bar.AddRangeLabels = 0  # the end labels (1.0e+03) ran off the picture
         bar.ScalarBarLength = 0.6
     jet_display = Show(OutputPort(event, 2), view)
     ColorBy(jet_display, None)
@@ -268,10 +269,11 @@ for slot, (index, title) in enumerate(((signal_index, "RPV-SUSY signal"), (backg
     axes.FontSize = 11
     # Parallel projection onto the (eta, phi) plane, the whole image in view.
     view.CameraParallelProjection = 1
-    view.CameraFocalPoint = [0.0, 0.0, 0.0]
-    view.CameraPosition = [0.0, 0.0, 10.0]
+    # The image (phi from -pi to pi) in the lower three quarters, the text above it.
+    view.CameraFocalPoint = [0.0, 0.9, 0.0]
+    view.CameraPosition = [0.0, 0.9, 10.0]
     view.CameraViewUp = [0, 1, 0]
-    view.CameraParallelScale = 4.0
+    view.CameraParallelScale = 4.6
 AssignViewToLayout(views[0], layout, 0)
 layout.SplitHorizontal(0, 0.5)
 AssignViewToLayout(views[1], layout, 2)
