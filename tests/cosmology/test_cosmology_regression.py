@@ -18,7 +18,10 @@ from neuralview import cosmology  # noqa: E402
 
 # CI size: 16^3 grids of 8 Mpc/h cells (128 Mpc/h boxes), regressor-small
 # (two convolution units and a global average: it reads the amplitude and
-# scale dependence of the density contrast in every channel).
+# scale dependence of the density contrast in every channel). The learning
+# rate is annealed (cosine): at a constant rate the model ended wherever the
+# last noisy steps left it, and a change of the engine's summation order
+# alone moved sigma_8's MAE from 0.227 to 0.323.
 GRID, BOX, TRAIN, TEST, EPOCHS = 16, 128.0, 128, 40, 12
 work = tempfile.mkdtemp(prefix="nv-cosmo-reg-")
 model = os.path.join(work, "regressor.onnx")
@@ -27,7 +30,7 @@ started = time.time()
 training = cosmology.synthetic_universes(grid=GRID, box=BOX, count=TRAIN, seed=11)
 trainer = neuralview.train(training, cosmology.LOG_CHANNELS, label="unitPar", task="regression", model_file=model,
                            epochs=EPOCHS, Architecture="regressor-small", BatchSize=8, LearningRate=0.002,
-                           ValidationFraction=0.1, Seed=1)
+                           ValidationFraction=0.1, Seed=1, Schedule="cosine")
 history = neuralview.history(trainer)
 check(sorted(k for k in history if k.startswith("MAE_")) == ["MAE_unitPar_%d" % i for i in range(4)],
       "history columns %s" % sorted(history))
