@@ -49,8 +49,8 @@ def main():
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="cores to use in every run")
     parser.add_argument("--fixed-threads", type=int, default=0,
                         help="threads per rank for every P (default: cores / P)")
-    parser.add_argument("--samples-per-rank", type=int, default=32, help="training samples per rank (weak)")
-    parser.add_argument("--side", type=int, default=768, help="inference field side at P = 1 (weak: scaled)")
+    parser.add_argument("--samples-per-rank", type=int, default=128, help="training samples per rank (weak)")
+    parser.add_argument("--side", type=int, default=1024, help="inference field side at P = 1 (weak: scaled)")
     parser.add_argument("--out", default=None, help="folder for the JSON results")
     args = parser.parse_args()
     ranks = [int(r) for r in args.ranks.split(",")]
