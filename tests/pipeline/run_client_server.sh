@@ -6,33 +6,62 @@
 # EGL/OSMesa). The display is started here, without an auth file, and passed
 # to every rank explicitly: with xvfb-run's auth file a rank sometimes failed
 # to open the display.
+# On a loaded machine a rank occasionally still cannot open the display ("bad
+# X server connection"), which kills the server before the test checks
+# anything; such a run is repeated with a fresh display, up to 3 times. Any
+# other failure fails at once.
 # usage: run_client_server.sh MPIRUN PVSERVER PVPYTHON CLIENT_SCRIPT [SCRIPT_ARGUMENTS...]
 set -u
 mpirun=$1 pvserver=$2 pvpython=$3 script=$4
-log=$(mktemp)
-display_number=$((100 + RANDOM % 400))
-while [ -e "/tmp/.X${display_number}-lock" ]; do display_number=$((display_number + 1)); done
-Xvfb ":$display_number" -screen 0 1280x1024x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$display_number" ] && break; sleep 0.1; done
-export DISPLAY=":$display_number"
-unset XAUTHORITY
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+shift 4
+server="" xvfb=""
+trap '[ -n "$server" ] && kill $server 2>/dev/null; [ -n "$xvfb" ] && kill $xvfb 2>/dev/null' EXIT
 
-OMP_NUM_THREADS=1 "$mpirun" --allow-run-as-root --oversubscribe --mca btl self,vader --bind-to none -np 2 \
-  -x OMP_NUM_THREADS -x NEURALVIEW_PLUGIN -x DISPLAY \
-  "$pvserver" --server-port="$port" >"$log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; sleep 1; kill -9 $server 2>/dev/null; kill $xvfb 2>/dev/null; rm -f "$log"' EXIT
+attempt() {
+  local log client_log display_number port status
+  log=$(mktemp)
+  client_log=$(mktemp)
+  display_number=$((100 + RANDOM % 400))
+  while [ -e "/tmp/.X${display_number}-lock" ]; do display_number=$((display_number + 1)); done
+  Xvfb ":$display_number" -screen 0 1280x1024x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb=$!
+  for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$display_number" ] && break; sleep 0.1; done
+  export DISPLAY=":$display_number"
+  unset XAUTHORITY
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-for _ in $(seq 1 120); do
-  grep -q "Accepting connection" "$log" && break
-  kill -0 $server 2>/dev/null || { echo "pvserver exited early:"; cat "$log"; exit 1; }
-  sleep 0.5
+  OMP_NUM_THREADS=1 "$mpirun" --allow-run-as-root --oversubscribe --mca btl self,vader --bind-to none -np 2 \
+    -x OMP_NUM_THREADS -x NEURALVIEW_PLUGIN -x DISPLAY \
+    "$pvserver" --server-port="$port" >"$log" 2>&1 &
+  server=$!
+
+  status=0
+  for _ in $(seq 1 120); do
+    grep -q "Accepting connection" "$log" && break
+    kill -0 $server 2>/dev/null || { echo "pvserver exited early:"; cat "$log"; status=1; break; }
+    sleep 0.5
+  done
+  if [ $status -eq 0 ]; then
+    if grep -q "Accepting connection" "$log"; then
+      NEURALVIEW_SERVER_PORT=$port timeout 240 "$pvpython" --force-offscreen-rendering "$script" "$@" 2>&1 |
+        tee "$client_log"
+      status=${PIPESTATUS[0]}
+    else
+      echo "pvserver did not start listening:"; cat "$log"; status=1
+    fi
+  fi
+  echo "--- pvserver log ---"; cat "$log"
+  kill $server 2>/dev/null; sleep 1; kill -9 $server 2>/dev/null
+  kill $xvfb 2>/dev/null
+  if [ $status -ne 0 ] && grep -q "bad X server connection" "$log" "$client_log"; then status=75; fi
+  rm -f "$log" "$client_log"
+  return $status
+}
+
+for try in 1 2 3; do
+  attempt "$@"
+  status=$?
+  [ $status -ne 75 ] && exit $status
+  echo "=== attempt $try lost its X display; retrying with a fresh one ==="
 done
-grep -q "Accepting connection" "$log" || { echo "pvserver did not start listening:"; cat "$log"; exit 1; }
-
-NEURALVIEW_SERVER_PORT=$port timeout 240 "$pvpython" --force-offscreen-rendering "$script" "${@:5}"
-status=$?
-echo "--- pvserver log ---"; cat "$log"
-exit $status
+exit 1
