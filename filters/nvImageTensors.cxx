@@ -4,12 +4,28 @@
 
 #include "nvArrayChannels.h"
 #include "vtkCellData.h"
+#include "vtkCompositeDataIterator.h"
+#include "vtkCompositeDataSet.h"
 #include "vtkDataArray.h"
 #include "vtkDataObject.h"
 #include "vtkImageData.h"
 #include "vtkPointData.h"
+#include "vtkSmartPointer.h"
 
 namespace nv {
+
+std::vector<vtkImageData*> images_of(vtkDataObject* data) {
+  std::vector<vtkImageData*> images;
+  if (auto* image = vtkImageData::SafeDownCast(data)) {
+    images.push_back(image);
+  } else if (auto* composite = vtkCompositeDataSet::SafeDownCast(data)) {
+    vtkSmartPointer<vtkCompositeDataIterator> it;
+    it.TakeReference(composite->NewIterator());
+    for (it->InitTraversal(); !it->IsDoneWithTraversal(); it->GoToNextItem())
+      if (auto* image = vtkImageData::SafeDownCast(it->GetCurrentDataObject())) images.push_back(image);
+  }
+  return images;
+}
 
 Shape image_spatial_shape(vtkImageData* image, int association) {
   int dims[3];

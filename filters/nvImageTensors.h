@@ -13,6 +13,7 @@
 
 class vtkDataArray;
 class vtkDataSetAttributes;
+class vtkDataObject;
 class vtkImageData;
 
 namespace nv {
@@ -22,6 +23,10 @@ struct ImageField {
   int association = -1;
   std::vector<std::string> channel_names;
 };
+
+// The image data of a data object: itself, or every image block of a
+// composite dataset (other block types are skipped), in iteration order.
+std::vector<vtkImageData*> images_of(vtkDataObject* data);
 
 // Spatial shape of the image's points or cells: (ny, nx) for a flat image,
 // else (nz, ny, nx).

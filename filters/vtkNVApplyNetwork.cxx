@@ -41,19 +41,6 @@ struct vtkNVApplyNetwork::LoadedModel {
 
 namespace {
 
-std::vector<vtkImageData*> images_of(vtkDataObject* data) {
-  std::vector<vtkImageData*> images;
-  if (auto* image = vtkImageData::SafeDownCast(data)) {
-    images.push_back(image);
-  } else if (auto* composite = vtkCompositeDataSet::SafeDownCast(data)) {
-    vtkSmartPointer<vtkCompositeDataIterator> it;
-    it.TakeReference(composite->NewIterator());
-    for (it->InitTraversal(); !it->IsDoneWithTraversal(); it->GoToNextItem())
-      if (auto* image = vtkImageData::SafeDownCast(it->GetCurrentDataObject())) images.push_back(image);
-  }
-  return images;
-}
-
 std::map<std::string, int> arrays_of(vtkDataSetAttributes* attributes) {
   std::map<std::string, int> arrays;
   for (int i = 0; i < attributes->GetNumberOfArrays(); ++i)
@@ -231,7 +218,7 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
       throw std::invalid_argument("the model names " + std::to_string(channels.size()) + " channels but takes " +
                                   std::to_string(predictor.input_channels()));
     const std::string task = meta.task.empty() ? "segmentation" : meta.task;
-    std::vector<vtkImageData*> images = images_of(output);
+    std::vector<vtkImageData*> images = nv::images_of(output);
     for (size_t b = 0; b < images.size(); ++b) {
       vtkImageData* image = images[b];
       if (image->GetNumberOfPoints() == 0) continue;

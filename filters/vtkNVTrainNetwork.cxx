@@ -84,19 +84,6 @@ void owned_part(vtkImageData* image, int association, const int piece[6], const 
   }
 }
 
-std::vector<vtkImageData*> images_of(vtkDataObject* data) {
-  std::vector<vtkImageData*> images;
-  if (auto* image = vtkImageData::SafeDownCast(data)) {
-    images.push_back(image);
-  } else if (auto* composite = vtkCompositeDataSet::SafeDownCast(data)) {
-    vtkSmartPointer<vtkCompositeDataIterator> it;
-    it.TakeReference(composite->NewIterator());
-    for (it->InitTraversal(); !it->IsDoneWithTraversal(); it->GoToNextItem())
-      if (auto* image = vtkImageData::SafeDownCast(it->GetCurrentDataObject())) images.push_back(image);
-  }
-  return images;
-}
-
 // A per-sample target stored as field data: one class id, or the values of
 // a vector (all components of the first tuple, or one value per tuple).
 nv::Tensor field_data_target(vtkImageData* image, const std::string& name, bool single_value) {
@@ -221,7 +208,7 @@ std::string vtkNVTrainNetwork::CollectSamples(vtkDataObject* input) {
     const bool needs_label = this->Task != AUTOENCODER;
     if (needs_label && this->LabelArray.empty())
       throw std::invalid_argument(std::string("the ") + task_name(this->Task) + " task needs a LabelArray");
-    for (vtkImageData* image : images_of(input)) {
+    for (vtkImageData* image : nv::images_of(input)) {
       if (this->MaximumSamples > 0 && static_cast<int>(samples.fields.size()) >= this->MaximumSamples) break;
       nv::ImageField field = nv::field_from_image(image, this->InputArrays);
       if (field.values.empty()) continue;  // an empty piece
