@@ -3,9 +3,8 @@
 # port, runs a pvpython client script against it (the port is passed as
 # NEURALVIEW_SERVER_PORT), and stops both whatever happens.
 # Client and server ranks render through X (Debian's ParaView has no
-# EGL/OSMesa). The display is started here, without an auth file, and passed
-# to every rank explicitly: with xvfb-run's auth file a rank sometimes failed
-# to open the display.
+# EGL/OSMesa). The client's display is started here, without an auth file;
+# every server rank gets an Xvfb of its own (with_own_display.sh).
 # On a loaded machine a rank occasionally still cannot open the display ("bad
 # X server connection"), which kills the server before the test checks
 # anything; such a run is repeated with a fresh display, up to 3 times. Any
@@ -31,8 +30,8 @@ attempt() {
   port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
   OMP_NUM_THREADS=1 "$mpirun" --allow-run-as-root --oversubscribe --mca btl self,vader --bind-to none -np 2 \
-    -x OMP_NUM_THREADS -x NEURALVIEW_PLUGIN -x DISPLAY \
-    "$pvserver" --server-port="$port" >"$log" 2>&1 &
+    -x OMP_NUM_THREADS -x NEURALVIEW_PLUGIN \
+    "$(dirname "$0")/with_own_display.sh" "$pvserver" --server-port="$port" >"$log" 2>&1 &
   server=$!
 
   status=0
