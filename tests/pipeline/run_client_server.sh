@@ -10,6 +10,8 @@
 # anything; such a run is repeated with a fresh display, up to 3 times. Any
 # other failure fails at once.
 # usage: run_client_server.sh MPIRUN PVSERVER PVPYTHON CLIENT_SCRIPT [SCRIPT_ARGUMENTS...]
+# Optional environment: NEURALVIEW_SERVER_RANKS (pvserver ranks, default 2),
+# NEURALVIEW_CLIENT_TIMEOUT (seconds the client may run, default 240).
 set -u
 mpirun=$1 pvserver=$2 pvpython=$3 script=$4
 shift 4
@@ -29,7 +31,7 @@ attempt() {
   unset XAUTHORITY
   port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-  OMP_NUM_THREADS=1 "$mpirun" --allow-run-as-root --oversubscribe --mca btl self,vader --bind-to none -np 2 \
+  OMP_NUM_THREADS=1 "$mpirun" --allow-run-as-root --oversubscribe --mca btl self,vader --bind-to none -np "${NEURALVIEW_SERVER_RANKS:-2}" \
     -x OMP_NUM_THREADS -x NEURALVIEW_PLUGIN \
     "$(dirname "$0")/with_own_display.sh" "$pvserver" --server-port="$port" >"$log" 2>&1 &
   server=$!
@@ -42,7 +44,7 @@ attempt() {
   done
   if [ $status -eq 0 ]; then
     if grep -q "Accepting connection" "$log"; then
-      NEURALVIEW_SERVER_PORT=$port timeout 240 "$pvpython" --force-offscreen-rendering "$script" "$@" 2>&1 |
+      NEURALVIEW_SERVER_PORT=$port timeout "${NEURALVIEW_CLIENT_TIMEOUT:-240}" "$pvpython" --force-offscreen-rendering "$script" "$@" 2>&1 |
         tee "$client_log"
       status=${PIPESTATUS[0]}
     else
