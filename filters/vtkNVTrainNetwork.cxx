@@ -322,10 +322,7 @@ int vtkNVTrainNetwork::Train(vtkTable* output) {
       comm.allreduce_max(&top, 1);
       outputs = std::max<int64_t>(static_cast<int64_t>(top) + 1, static_cast<int64_t>(this->ClassNames.size()));
       outputs = std::max<int64_t>(outputs, 2);
-      class_counts.assign(outputs, 0.0);
-      for (size_t i = 0; i < data->field_count(); ++i)
-        for (float v : data->target(i).values())
-          if (v >= 0 && v < outputs) class_counts[static_cast<size_t>(v)] += 1;
+      class_counts = data->class_counts(outputs);  // owned points only: ghost labels are a neighbour's
       comm.allreduce_sum(class_counts.data(), class_counts.size());
     } else if (this->Task == REGRESSION) {
       double width = data->field_count() ? static_cast<double>(data->target(0).size()) : 0.0;

@@ -18,6 +18,12 @@ uint64_t mix(uint64_t x) {
 
 std::string field_name(size_t index) { return "field " + std::to_string(index); }
 
+Shape with_channel_axis(const Shape& spatial) {
+  Shape shape{1};
+  shape.insert(shape.end(), spatial.begin(), spatial.end());
+  return shape;
+}
+
 }  // namespace
 
 TargetKind target_kind_for_task(const std::string& task) {
@@ -106,6 +112,20 @@ ChannelStatistics FieldDataset::channel_statistics(Communicator& comm) const {
     accumulator.add_interleaved(interleaved.data(), static_cast<size_t>(n));
   }
   return accumulator.reduce(comm);
+}
+
+std::vector<double> FieldDataset::class_counts(int64_t classes) const {
+  std::vector<double> counts(static_cast<size_t>(std::max<int64_t>(classes, 0)), 0.0);
+  for (size_t k = 0; k < targets_.size(); ++k) {
+    const Tensor& t = targets_[k];
+    const bool piece_map = kind_ == TargetKind::label_map && !owned_[k].begin.empty();
+    // A label map has no channel axis; crop_field wants one.
+    const Tensor owned =
+        piece_map ? crop_field(t.reshaped(with_channel_axis(t.shape())), owned_[k].begin, owned_[k].size) : t;
+    for (float v : owned.values())
+      if (v >= 0 && v < classes) counts[static_cast<size_t>(v)] += 1;
+  }
+  return counts;
 }
 
 void FieldDataset::normalise(const std::vector<double>& mean, const std::vector<double>& stddev) {

@@ -73,6 +73,32 @@ TEST(FieldDatasetPieces, StatisticsCountOwnedPointsOnce) {
   EXPECT_NEAR(stats.stddev[0], std::sqrt((n * n - 1) / 12), 1e-6 * n);
 }
 
+TEST(FieldDatasetPieces, ClassCountsCountOwnedLabelsOnce) {
+  // Label of a pixel: its row's class, row % 3, so the whole field's counts are known exactly.
+  const nv::Tensor whole = indexed_field();
+  nv::Tensor labels({kHeight, kWidth});
+  for (int64_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<float>((i / kWidth) % 3);
+  nv::FieldDataset data(nv::TargetKind::label_map, kCrop, 4, 7);
+  for (uint64_t p = 0; p < 2; ++p) {
+    const int64_t begin = std::max<int64_t>(0, kPieces[p].first_row - kGhost);
+    const int64_t end = std::min<int64_t>(kHeight, kPieces[p].first_row + kPieces[p].rows + kGhost);
+    nv::Tensor piece = nv::crop_field(whole, {begin, 0}, {end - begin, kWidth});
+    nv::Tensor piece_labels = nv::crop_field(labels.reshaped({1, kHeight, kWidth}), {begin, 0}, {end - begin, kWidth})
+                                  .reshaped({end - begin, kWidth});
+    data.add_piece(std::move(piece), std::move(piece_labels), {kPieces[p].first_row - begin, 0},
+                   {kPieces[p].rows, kWidth}, p);
+  }
+  const std::vector<double> counts = data.class_counts(3);
+  ASSERT_EQ(counts.size(), 3u);
+  // 40 rows: 14 of class 0 (0, 3, ..., 39), 13 each of classes 1 and 2; ghost rows are not counted.
+  EXPECT_EQ(counts[0], 14.0 * kWidth);
+  EXPECT_EQ(counts[1], 13.0 * kWidth);
+  EXPECT_EQ(counts[2], 13.0 * kWidth);
+  // Ids outside [0, classes) are not counted.
+  const std::vector<double> two = data.class_counts(2);
+  EXPECT_EQ(two[0] + two[1], 27.0 * kWidth);
+}
+
 TEST(FieldDatasetPieces, RejectsPiecesWithoutCropsOrOutsideTheField) {
   nv::FieldDataset whole_fields(nv::TargetKind::input, 0, 1, 7);
   EXPECT_THAT(

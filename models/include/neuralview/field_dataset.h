@@ -56,6 +56,11 @@ class FieldDataset final : public Dataset {
 
   // Statistics of the channels over all local fields (collective).
   ChannelStatistics channel_statistics(Communicator& comm) const;
+  // How many target values of each class id in [0, classes) the local fields
+  // hold, counting owned points only (like channel_statistics), so that a
+  // sum over processes counts every point of a split field once. Values
+  // outside the range are not counted. Not collective.
+  std::vector<double> class_counts(int64_t classes) const;
   // (x - mean) / stddev for every field, in place (constant channels centred only).
   void normalise(const std::vector<double>& mean, const std::vector<double>& stddev);
 
