@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <system_error>
 
 #include "neuralview/channel_matching.h"
+#include "neuralview/graph_analysis.h"
+#include "neuralview/graph_builder.h"
 #include "neuralview/onnx_io.h"
 #include "nvImageTensors.h"
 #include "vtkCellData.h"
@@ -131,37 +134,77 @@ std::string joined(const std::vector<std::string>& names) {
   return text;
 }
 
+namespace {
+
+// The two source indices target index i of N reads on an axis of n layer
+// values, and the weight of the second: nearest takes floor(i n / N); linear
+// uses half-pixel centres clamped at the borders (PyTorch's
+// interpolate with align_corners=False).
+void source_taps(int64_t n, int64_t N, int64_t i, bool linear, int64_t& lo, int64_t& hi, float& weight) {
+  if (!linear) {
+    lo = hi = std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(double(i) * n / N)));
+    weight = 0.0f;
+    return;
+  }
+  const double u = std::clamp((i + 0.5) * n / N - 0.5, 0.0, static_cast<double>(n - 1));
+  lo = std::min<int64_t>(static_cast<int64_t>(std::floor(u)), n - 1);
+  hi = std::min<int64_t>(lo + 1, n - 1);
+  weight = static_cast<float>(u - lo);
+}
+
+}  // namespace
+
+void resample_sources(int64_t n, int64_t N, int64_t begin, int64_t end, bool linear, int64_t& first, int64_t& last) {
+  // Both taps grow with the target index.
+  int64_t lo, hi;
+  float weight;
+  source_taps(n, N, begin, linear, lo, hi, weight);
+  first = lo;
+  source_taps(n, N, std::max(begin, end - 1), linear, lo, hi, weight);
+  last = hi;
+}
+
 Tensor resample_to_grid(const Tensor& native, const Shape& target, bool linear) {
   const Shape& source = native.shape();
   if (source.size() != target.size() + 1)
     throw std::invalid_argument("cannot resample a map of shape " + shape_to_string(source) + " to the grid " +
                                 shape_to_string(target));
-  const size_t axes = target.size();
-  // Per axis and target index: two source indices and the weight of the second.
+  const Shape zeros(target.size(), 0);
+  return resample_window_to_grid(native, zeros, Shape(source.begin() + 1, source.end()), zeros, target, target, linear);
+}
+
+Tensor resample_window_to_grid(const Tensor& native, const Shape& source_begin, const Shape& source_whole,
+                               const Shape& target_begin, const Shape& target_size, const Shape& target_whole,
+                               bool linear) {
+  const Shape& source = native.shape();
+  const size_t axes = target_size.size();
+  if (source.size() != axes + 1 || source_begin.size() != axes || source_whole.size() != axes ||
+      target_begin.size() != axes || target_whole.size() != axes)
+    throw std::invalid_argument("cannot resample a map of shape " + shape_to_string(source) + " to the grid " +
+                                shape_to_string(target_size));
+  // Per axis and target index: two (window) source indices and the weight of the second.
   std::vector<std::vector<int64_t>> lo(axes), hi(axes);
   std::vector<std::vector<float>> weight(axes);
   for (size_t a = 0; a < axes; ++a) {
-    const int64_t n = source[a + 1], N = target[a];
-    for (int64_t i = 0; i < N; ++i) {
-      if (!linear) {
-        const int64_t s = std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(double(i) * n / N)));
-        lo[a].push_back(s);
-        hi[a].push_back(s);
-        weight[a].push_back(0.0f);
-        continue;
-      }
-      const double u = std::clamp((i + 0.5) * n / N - 0.5, 0.0, static_cast<double>(n - 1));
-      const int64_t s = std::min<int64_t>(static_cast<int64_t>(std::floor(u)), n - 1);
-      lo[a].push_back(s);
-      hi[a].push_back(std::min<int64_t>(s + 1, n - 1));
-      weight[a].push_back(static_cast<float>(u - s));
+    for (int64_t i = 0; i < target_size[a]; ++i) {
+      int64_t l, h;
+      float w;
+      source_taps(source_whole[a], target_whole[a], target_begin[a] + i, linear, l, h, w);
+      l -= source_begin[a];
+      h -= source_begin[a];
+      if (l < 0 || h >= source[a + 1])
+        throw std::logic_error("the layer window " + shape_to_string(source) + " from " +
+                               shape_to_string(source_begin) + " lacks values the resampling needs");
+      lo[a].push_back(l);
+      hi[a].push_back(h);
+      weight[a].push_back(w);
     }
   }
   Shape shape{source[0]};
-  shape.insert(shape.end(), target.begin(), target.end());
+  shape.insert(shape.end(), target_size.begin(), target_size.end());
   Tensor result(shape);
   const int64_t per_source = element_count(Shape(source.begin() + 1, source.end()));
-  const int64_t per_target = element_count(target);
+  const int64_t per_target = element_count(target_size);
   std::vector<int64_t> index(axes, 0);
   for (int64_t c = 0; c < source[0]; ++c) {
     const float* in = native.data() + c * per_source;
@@ -169,8 +212,8 @@ Tensor resample_to_grid(const Tensor& native, const Shape& target, bool linear) 
     for (int64_t t = 0; t < per_target; ++t) {
       int64_t rest = t;
       for (size_t a = axes; a-- > 0;) {
-        index[a] = rest % target[a];
-        rest /= target[a];
+        index[a] = rest % target_size[a];
+        rest /= target_size[a];
       }
       // Sum over the 2^axes corners of the cell around the target point.
       double value = 0.0;
@@ -189,6 +232,78 @@ Tensor resample_to_grid(const Tensor& native, const Shape& target, bool linear) 
     }
   }
   return result;
+}
+
+GraphSpec model_up_to(const GraphSpec& model, const std::string& layer) {
+  require_layer(model, layer);
+  // The layer's ancestors, walking back from it (nodes are in execution order).
+  std::set<std::string> needed = {layer};
+  GraphSpec part = model;
+  part.nodes.clear();
+  for (auto it = model.nodes.rbegin(); it != model.nodes.rend(); ++it)
+    if (needed.count(it->outputs.at(0))) {
+      part.nodes.insert(part.nodes.begin(), *it);
+      needed.insert(it->inputs.begin(), it->inputs.end());
+    }
+  part.weights.clear();
+  for (const auto& [name, value] : model.weights)
+    if (needed.count(name)) part.weights.emplace(name, value);
+  part.output_name = layer;
+  return part;
+}
+
+LayerReach layer_reach(const GraphSpec& model, const std::string& layer) {
+  const GraphSpec part = model_up_to(model, layer);
+  LayerReach reach;
+  reach.local = std::none_of(part.nodes.begin(), part.nodes.end(), [](const NodeSpec& node) {
+    return node.op == "GlobalAveragePool" || node.op == "Flatten" || node.op == "Gemm";
+  });
+  if (!reach.local) return reach;
+  const SpatialGeometry geometry = analyse_spatial_geometry(part);
+  reach.alignment = geometry.downsampling;
+  reach.radius = geometry.receptive_radius;
+  // The layer's stride from two probe sizes: layer sides grow by
+  // (input growth) / stride whatever the borders cost.
+  const size_t axes = model.input_shape.size() - 1;
+  const int64_t small = 4 * reach.alignment, large = 8 * reach.alignment;
+  const Shape a = layer_spatial_shape(part, layer, Shape(axes, small));
+  const Shape b = layer_spatial_shape(part, layer, Shape(axes, large));
+  for (size_t t = 0; t < axes; ++t) {
+    const int64_t growth = b.at(t) - a.at(t);
+    if (growth <= 0 || (large - small) % growth != 0 || (t > 0 && (large - small) / growth != reach.stride))
+      throw std::invalid_argument("layer '" + layer + "' has no whole stride along every axis");
+    reach.stride = (large - small) / growth;
+  }
+  if (reach.alignment % reach.stride != 0)
+    throw std::invalid_argument("layer '" + layer + "': its stride " + std::to_string(reach.stride) +
+                                " does not divide the downsampling " + std::to_string(reach.alignment));
+  return reach;
+}
+
+int halo_ghost_levels(const LayerReach& reach) {
+  // Resampling reads up to one layer value (stride input values) past the
+  // piece's own on each side, then the window reaches the radius further
+  // and rounds outwards to the alignment.
+  return static_cast<int>(reach.radius + 2 * reach.stride + 2 * reach.alignment);
+}
+
+Shape layer_spatial_shape(const GraphSpec& model, const std::string& layer, const Shape& spatial) {
+  const std::map<std::string, Shape> shapes = infer_shapes(model_for_field(model, spatial));
+  auto it = shapes.find(layer);
+  if (it == shapes.end()) throw std::invalid_argument("the model has no layer '" + layer + "'");
+  if (it->second.size() < 2) return {};
+  return Shape(it->second.begin() + 1, it->second.end());
+}
+
+std::string last_spatial_layer(const GraphSpec& model, const Shape& spatial) {
+  const std::map<std::string, Shape> shapes = infer_shapes(model_for_field(model, spatial));
+  const std::vector<std::string> names = model_tensor_names(model);
+  for (auto it = names.rbegin(); it != names.rend(); ++it)
+    if (*it != model.output_name) {
+      const Shape& shape = shapes.at(*it);  // per sample: (C, spatial...)
+      if (shape.size() >= 2 && element_count(Shape(shape.begin() + 1, shape.end())) > 1) return *it;
+    }
+  throw std::invalid_argument("the model has no intermediate tensor with spatial axes");
 }
 
 void coarse_grid(vtkImageData* image, int association, const Shape& input_spatial, const Shape& layer,

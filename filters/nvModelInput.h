@@ -87,6 +87,51 @@ int find_association(const GraphSpec& model, vtkImageData* image, const std::vec
 // image_spatial_shape() of an image with this extent.
 Shape extent_spatial_shape(const int extent[6], int association);
 
+// Evaluating one layer on a piece of a split field (plus a halo) instead of
+// on the whole field: what the piece's window must look like.
+struct LayerReach {
+  // No global pooling, flattening or dense layer on the way to the layer:
+  // each of its values depends only on input values near it.
+  bool local = false;
+  // Windows start on multiples of this from the field's first value (the
+  // deepest downsampling on the way), so pooling grids stay the whole field's.
+  int64_t alignment = 1;
+  // Input values per layer value along each axis (1 back at input resolution).
+  int64_t stride = 1;
+  // A conservative bound, in input values, on how far a layer value reaches
+  // past its own block into the input.
+  int64_t radius = 0;
+};
+
+// The part of `model` that computes `layer` (its ancestors), with `layer` as
+// the output: it runs on windows of any size also when the rest of the model
+// (a dense head) would not. Throws std::invalid_argument for an unknown layer.
+GraphSpec model_up_to(const GraphSpec& model, const std::string& layer);
+// Throws std::invalid_argument for an unknown layer or a model whose strides
+// differ between axes.
+LayerReach layer_reach(const GraphSpec& model, const std::string& layer);
+// Ghost levels to ask for around a piece so that layer values at input
+// resolution (also linearly resampled) or on the layer's grid can be computed exactly.
+int halo_ghost_levels(const LayerReach& reach);
+// The spatial shape (tensor axis order) of `layer` for a field of `spatial`
+// values, from shape inference (nothing is allocated). Empty when the layer
+// has no spatial axes.
+Shape layer_spatial_shape(const GraphSpec& model, const std::string& layer, const Shape& spatial);
+// last_spatial_layer() from shape inference for a field of `spatial` values.
+std::string last_spatial_layer(const GraphSpec& model, const Shape& spatial);
+
+// Source indices [first, last] of a layer axis of n values that
+// resample_to_grid reads for the target indices [begin, end) of an axis of N values.
+void resample_sources(int64_t n, int64_t N, int64_t begin, int64_t end, bool linear, int64_t& first, int64_t& last);
+// resample_to_grid on a part of both grids: `native` (C, spatial...) holds
+// the layer values from `source_begin` on of a layer grid `source_whole`;
+// returns the values [target_begin, target_begin + target_size) of the
+// target grid `target_whole`, equal to those of resample_to_grid on the whole
+// grids. Throws std::logic_error when `native` lacks a value they need.
+Tensor resample_window_to_grid(const Tensor& native, const Shape& source_begin, const Shape& source_whole,
+                               const Shape& target_begin, const Shape& target_size, const Shape& target_whole,
+                               bool linear);
+
 // Inspection needs whole samples (a classifier pools over all of a field):
 // the input's whole extent is requested; under MPI only by the first piece,
 // the others ask for none. Call from RequestUpdateExtent.

@@ -1,5 +1,9 @@
-// Where a rank's piece of a structured field lies, without ghost layers.
+// Where a rank's piece of a structured field lies, without ghost layers, and
+// the halo a network needs around it so that its values on the piece equal
+// one pass over the whole field.
 #pragma once
+
+#include <cstdint>
 
 class vtkInformation;
 
@@ -13,5 +17,30 @@ namespace nv {
 // the request is not split into pieces or has no whole extent.
 bool piece_extent_without_ghosts(vtkInformation* output_request, vtkInformation* input_information,
                                  const int* requested, int piece[6]);
+
+// UPDATE_NUMBER_OF_PIECES of a request (1 when absent).
+int number_of_pieces(vtkInformation* request);
+
+// For RequestUpdateExtent of a filter that runs a network on its piece plus
+// a halo: asks the input for `ghosts` more ghost levels than downstream
+// asked for and, for a split request, grows the update extent by as much
+// along every axis the field extends in. The output's update extent (the
+// piece downstream asked for) is copied to `requested`, since by RequestData
+// it may have been overwritten with the grown one; returns whether it was.
+bool request_halo(vtkInformation* output_request, vtkInformation* input_information, int ghosts, int requested[6]);
+
+// One axis of the window a network runs on (indices from the whole field's
+// first value, end exclusive).
+struct AxisWindow {
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+
+// The window around the values [need_begin, need_end) of an axis of
+// `whole` values in which a network of the given downsampling (alignment)
+// and receptive radius computes them as a whole-field pass does: reaching
+// `radius` past them, starting on a multiple of `alignment` (so every
+// pooling grid stays the whole field's), ending on one or at the field's end.
+AxisWindow aligned_window(int64_t whole, int64_t need_begin, int64_t need_end, int64_t alignment, int64_t radius);
 
 }  // namespace nv

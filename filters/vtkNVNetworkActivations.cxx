@@ -6,8 +6,10 @@
 #include <stdexcept>
 
 #include "neuralview/network.h"
+#include "neuralview/predictor.h"
 #include "nvImageTensors.h"
 #include "nvModelInput.h"
+#include "nvPieceExtent.h"
 #include "vtkDataObject.h"
 #include "vtkDataSetAttributes.h"
 #include "vtkFieldData.h"
@@ -33,6 +35,16 @@ struct vtkNVNetworkActivations::State {
   int network_generation = -1;
   vtkSmartPointer<vtkStringArray> layer_names = vtkSmartPointer<vtkStringArray>::New();
   int last_association = vtkDataObject::FIELD_ASSOCIATION_POINTS;  // where the channels were found last
+  // Under MPI: whether this run computes the rank's own piece (a layer with
+  // local reach) or the first rank the whole field (see RequestUpdateExtent).
+  bool per_piece = false;
+  int requested_piece[6] = {0, -1, 0, -1, 0, -1};
+  bool has_requested_piece = false;
+  // The part of the network up to the layer, compiled for the last window.
+  std::unique_ptr<nv::Network> piece_network;
+  nv::Shape piece_shape;
+  std::string piece_layer;
+  int piece_generation = -1;
 
   nv::Network& network_for(const nv::GraphSpec& model, const nv::Shape& spatial) {
     if (!network || network_shape != spatial || network_generation != models.generation()) {
@@ -42,6 +54,17 @@ struct vtkNVNetworkActivations::State {
       network_generation = models.generation();
     }
     return *network;
+  }
+
+  nv::Network& piece_network_for(const nv::GraphSpec& model, const std::string& layer, const nv::Shape& window) {
+    if (!piece_network || piece_shape != window || piece_layer != layer || piece_generation != models.generation()) {
+      piece_network.reset();
+      piece_network = std::make_unique<nv::Network>(nv::model_up_to(nv::model_for_field(model, window), layer), 1);
+      piece_shape = window;
+      piece_layer = layer;
+      piece_generation = models.generation();
+    }
+    return *piece_network;
   }
 };
 
@@ -56,6 +79,24 @@ vtkSmartPointer<vtkFloatArray> float_array(const std::string& name, const float*
   std::copy(values, values + count, array->GetPointer(0));
   return array;
 }
+
+// One array per channel of a (C, spatial...) layer map, on the channels' association.
+void add_layer_arrays(vtkImageData* output, int association, const std::string& layer, const nv::Tensor& values) {
+  vtkDataSetAttributes* attributes = nv::attributes_of(output, association);
+  const int64_t channels = values.dim(0), n = values.size() / channels;
+  if (n != attributes->GetNumberOfTuples() && attributes->GetNumberOfArrays() > 0)
+    throw std::logic_error("a layer map of " + std::to_string(n) + " values for an image of " +
+                           std::to_string(attributes->GetNumberOfTuples()));
+  for (int64_t c = 0; c < channels; ++c)
+    attributes->AddArray(float_array(layer + "_" + std::to_string(c), values.data() + c * n, n));
+  attributes->SetActiveScalars((layer + "_0").c_str());
+  auto chosen = vtkSmartPointer<vtkStringArray>::New();
+  chosen->SetName("NetworkLayer");
+  chosen->InsertNextValue(layer);
+  output->GetFieldData()->AddArray(chosen);
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The convolution whose output `layer` is, looking through the operations
 // that act per channel after it (normalisation, activation, dropout, pooling).
@@ -189,13 +230,13 @@ int vtkNVNetworkActivations::RequestInformation(vtkInformation*, vtkInformationV
     const nv::Shape spatial = nv::extent_spatial_shape(whole, association);
     if (static_cast<size_t>(nv::element_count(spatial)) == 0 || spatial.size() + 1 != model.input_shape.size())
       return 1;
-    nv::Network& network = this->Internal->network_for(model, spatial);
-    const std::string layer = this->Layer.empty() ? nv::last_spatial_layer(network) : this->Layer;
-    const nv::Shape shape = network.tensor_shape(layer);
-    if (shape.size() < 3) return 1;  // no spatial axes: the output is the input with field data
+    // Shape inference only: nothing of the size of the field is allocated here.
+    const std::string layer = this->Layer.empty() ? nv::last_spatial_layer(model, spatial) : this->Layer;
+    const nv::Shape shape = nv::layer_spatial_shape(model, layer, spatial);
+    if (shape.empty()) return 1;  // no spatial axes: the output is the input with field data
     int native[6] = {0, 0, 0, 0, 0, 0};
     const bool cells = association == vtkDataObject::FIELD_ASSOCIATION_CELLS;
-    for (size_t t = 2; t < shape.size(); ++t)
+    for (size_t t = 0; t < shape.size(); ++t)
       native[2 * (shape.size() - 1 - t) + 1] = static_cast<int>(shape[t]) - !cells;
     outInfo->Set(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), native, 6);
   } catch (const std::exception&) {
@@ -207,9 +248,147 @@ int vtkNVNetworkActivations::RequestInformation(vtkInformation*, vtkInformationV
 int vtkNVNetworkActivations::RequestUpdateExtent(vtkInformation* request, vtkInformationVector** inputVector,
                                                  vtkInformationVector* outputVector) {
   this->Superclass::RequestUpdateExtent(request, inputVector, outputVector);
-  nv::request_whole_field_on_first_piece(outputVector->GetInformationObject(0),
-                                         inputVector[0]->GetInformationObject(0));
+  vtkInformation* outInfo = outputVector->GetInformationObject(0);
+  vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
+  // Split over ranks, a layer whose values depend only on nearby input
+  // values is computed by every rank on its own piece plus a halo of ghost
+  // layers as wide as the layer's reach; a layer after global pooling or a
+  // dense layer needs the whole sample (the first rank computes it).
+  State& state = *this->Internal;
+  state.per_piece = false;
+  state.has_requested_piece = false;
+  int ghosts = 0;
+  if (nv::number_of_pieces(outInfo) > 1 && inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT())) {
+    try {
+      const nv::GraphSpec& model = state.models.load(this->ModelFile);
+      int association = nv::find_association(model, vtkImageData::GetData(inInfo), this->ChannelMapping);
+      if (association < 0) association = state.last_association;
+      int whole[6];
+      inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+      const nv::Shape spatial = nv::extent_spatial_shape(whole, association);
+      const std::string layer = this->Layer.empty() ? nv::last_spatial_layer(model, spatial) : this->Layer;
+      const nv::LayerReach reach = nv::layer_reach(model, layer);
+      state.per_piece = reach.local && !nv::layer_spatial_shape(model, layer, spatial).empty();
+      ghosts = nv::halo_ghost_levels(reach);
+    } catch (const std::exception&) {
+      // RequestData reports the problem (on the first rank, which then holds the whole field).
+    }
+  }
+  if (!state.per_piece) {
+    nv::request_whole_field_on_first_piece(outInfo, inInfo);
+    return 1;
+  }
+  if (this->Resolution == NATIVE_RESOLUTION) {
+    // Downstream's update extent lies on the layer's grid: the input's piece
+    // follows from the piece number (the source splits the whole extent).
+    int whole[6];
+    inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), whole, 6);
+    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS(), ghosts);
+  } else {
+    state.has_requested_piece = nv::request_halo(outInfo, inInfo, ghosts, state.requested_piece);
+  }
   return 1;
+}
+
+std::string vtkNVNetworkActivations::ComputePiece(vtkImageData* input, vtkInformation* inInfo, vtkInformation* outInfo,
+                                                  vtkImageData* output) {
+  State& state = *this->Internal;
+  const nv::GraphSpec& model = state.models.load(this->ModelFile);
+  if (!this->Layer.empty()) nv::require_layer(model, this->Layer);
+  output->Initialize();
+  nv::ModelInput in;
+  in.association = state.last_association;
+  const bool empty = input->GetNumberOfPoints() == 0;  // more ranks than the field has rows
+  if (!empty) {
+    in = nv::model_input_from_image(model, input, this->ChannelMapping);
+    state.last_association = in.association;
+  }
+  int whole[6], piece[6], extent[6];
+  inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
+  const nv::Shape whole_spatial = nv::extent_spatial_shape(whole, in.association);
+  const std::string layer = this->Layer.empty() ? nv::last_spatial_layer(model, whole_spatial) : this->Layer;
+  if (empty) return layer;
+  const bool cells = in.association == vtkDataObject::FIELD_ASSOCIATION_CELLS;
+  const bool native = this->Resolution == NATIVE_RESOLUTION, linear = this->Interpolation == LINEAR;
+  nv::piece_extent_without_ghosts(outInfo, inInfo, state.has_requested_piece ? state.requested_piece : nullptr, piece);
+  input->GetExtent(extent);
+  for (int a = 0; a < 3; ++a) {
+    piece[2 * a] = std::max(piece[2 * a], extent[2 * a]);
+    piece[2 * a + 1] = std::min(piece[2 * a + 1], extent[2 * a + 1]);
+  }
+  const nv::LayerReach reach = nv::layer_reach(model, layer);
+  const nv::Shape layer_whole = nv::layer_spatial_shape(model, layer, whole_spatial);
+  if (!reach.local || layer_whole.empty())
+    throw std::logic_error("layer '" + layer + "' needs the whole sample, not one piece");
+
+  // Per tensor axis (z, y, x; indices from the whole field's first value):
+  // the layer values this piece needs, and the input window that computes
+  // them as the whole-field pass does.
+  const size_t axes = whole_spatial.size();
+  nv::Shape window_begin(axes), window_size(axes), layer_begin(axes), keep_begin(axes), keep_size(axes);
+  nv::Shape target_begin(axes), target_size(axes);
+  int native_extent[6] = {0, 0, 0, 0, 0, 0};
+  const int64_t s = reach.stride, end_offset = cells ? 0 : 1;
+  for (size_t t = 0; t < axes; ++t) {
+    const int a = static_cast<int>(axes - 1 - t);  // tensor axis t is VTK axis a
+    const int64_t W = whole_spatial[t], n = layer_whole[t];
+    const int64_t in_begin = extent[2 * a] - whole[2 * a], in_end = extent[2 * a + 1] - whole[2 * a] + end_offset;
+    const int64_t p_begin = piece[2 * a] - whole[2 * a], p_end = piece[2 * a + 1] - whole[2 * a] + end_offset;
+    if (p_end <= p_begin) return layer;  // nothing of this association on the piece
+    int64_t first = 0, last = -1;
+    if (native) {
+      // The layer values whose blocks start on the piece; point pieces share
+      // their boundary value with the next piece, as the input's pieces do.
+      first = ceil_div(p_begin, s);
+      last = std::min(n, cells ? ceil_div(p_end, s) : ceil_div(p_end - 1, s) + 1) - 1;
+      if (last < first) return layer;
+      native_extent[2 * a] = static_cast<int>(first);
+      native_extent[2 * a + 1] = static_cast<int>(cells ? last + 1 : last);
+    } else {
+      nv::resample_sources(n, W, p_begin, p_end, linear, first, last);
+    }
+    const nv::AxisWindow w = nv::aligned_window(W, first * s, (last + 1) * s, reach.alignment, reach.radius);
+    if (w.begin < in_begin || w.end > in_end)
+      throw std::invalid_argument("the input piece holds too few ghost layers for layer '" + layer + "' (values " +
+                                  std::to_string(w.begin) + " to " + std::to_string(w.end - 1) + " along axis " +
+                                  std::to_string(a) + " are needed, it holds " + std::to_string(in_begin) + " to " +
+                                  std::to_string(in_end - 1) + "): its source does not deliver ghost levels");
+    window_begin[t] = w.begin - in_begin;
+    window_size[t] = w.end - w.begin;
+    layer_begin[t] = w.begin / s;
+    keep_begin[t] = first - layer_begin[t];
+    keep_size[t] = last - first + 1;
+    target_begin[t] = p_begin;
+    target_size[t] = p_end - p_begin;
+  }
+  const nv::Tensor field = nv::crop_field(in.values, window_begin, window_size);
+  nv::Network& network = state.piece_network_for(model, layer, window_size);
+  nv::Shape batched{1};
+  batched.insert(batched.end(), field.shape().begin(), field.shape().end());
+  this->UpdateProgress(0.1);
+  network.forward(field.reshaped(batched));
+  const nv::Tensor activation = network.activation(layer);
+  this->UpdateProgress(0.8);
+  const nv::Tensor values = activation.reshaped(nv::Shape(activation.shape().begin() + 1, activation.shape().end()));
+  if (native) {
+    // The whole field's coarse grid, limited to this piece's layer values.
+    vtkNew<vtkImageData> whole_image;  // geometry only
+    whole_image->SetExtent(whole);
+    whole_image->SetOrigin(input->GetOrigin());
+    whole_image->SetSpacing(input->GetSpacing());
+    whole_image->SetDirectionMatrix(input->GetDirectionMatrix());
+    nv::coarse_grid(whole_image, in.association, whole_spatial, layer_whole, output);
+    output->SetExtent(native_extent);
+    add_layer_arrays(output, in.association, layer, nv::crop_field(values, keep_begin, keep_size));
+  } else {
+    output->ShallowCopy(input);
+    output->Crop(piece);
+    add_layer_arrays(output, in.association, layer,
+                     nv::resample_window_to_grid(values, layer_begin, layer_whole, target_begin, target_size,
+                                                 whole_spatial, linear));
+  }
+  return layer;
 }
 
 int vtkNVNetworkActivations::RequestData(vtkInformation*, vtkInformationVector** inputVector,
@@ -218,6 +397,22 @@ int vtkNVNetworkActivations::RequestData(vtkInformation*, vtkInformationVector**
   vtkImageData* output = vtkImageData::GetData(outputVector, 0);
   vtkMultiBlockDataSet* weights = vtkMultiBlockDataSet::GetData(outputVector, 1);
   weights->Initialize();
+  if (this->Internal->per_piece && nv::number_of_pieces(outputVector->GetInformationObject(0)) > 1) {
+    try {
+      const nv::GraphSpec& model = this->Internal->models.load(this->ModelFile);
+      if (this->OutputFilterWeights && !this->Layer.empty())
+        add_filter_weights(model, producing_convolution(model, this->Layer), weights);
+      const std::string layer = this->ComputePiece(input, inputVector[0]->GetInformationObject(0),
+                                                   outputVector->GetInformationObject(0), output);
+      if (this->OutputFilterWeights && this->Layer.empty())
+        add_filter_weights(model, producing_convolution(model, layer), weights);
+    } catch (const std::exception& e) {
+      vtkErrorMacro(<< "cannot compute the activations on this piece: " << e.what());
+      return 0;
+    }
+    this->UpdateProgress(1.0);
+    return 1;
+  }
   if (nv::idle_piece(outputVector->GetInformationObject(0))) {
     output->Initialize();  // the first rank computes the whole field
     return 1;

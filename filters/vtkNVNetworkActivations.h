@@ -39,6 +39,7 @@
 #include "NeuralViewFiltersModule.h"  // for export macro
 #include "vtkDataObjectAlgorithm.h"
 
+class vtkImageData;
 class vtkStringArray;
 
 class NEURALVIEWFILTERS_EXPORT vtkNVNetworkActivations : public vtkDataObjectAlgorithm {
@@ -83,6 +84,10 @@ class NEURALVIEWFILTERS_EXPORT vtkNVNetworkActivations : public vtkDataObjectAlg
  private:
   vtkNVNetworkActivations(const vtkNVNetworkActivations&) = delete;
   void operator=(const vtkNVNetworkActivations&) = delete;
+
+  // Under MPI, the layer on this rank's piece (plus a halo) of the input;
+  // returns the layer's name.
+  std::string ComputePiece(vtkImageData* input, vtkInformation* inInfo, vtkInformation* outInfo, vtkImageData* output);
 
   struct State;
   std::unique_ptr<State> Internal;
