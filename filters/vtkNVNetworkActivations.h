@@ -23,11 +23,18 @@
  * after it), one image per output channel (kernel-sized, a `Weight` array
  * with one component per input channel, field data `Bias`).
  *
- * Each time step runs the whole field in one pass (a layer's activations
- * need all of it for globally pooled networks): the engine refuses fields
- * that would exhaust memory with a clear error; extract a subset first for
- * larger fields. Under MPI the first rank computes the whole field and the
- * other ranks output empty images.
+ * Without MPI each time step runs the whole field in one pass: the engine
+ * refuses fields that would exhaust memory with a clear error; extract a
+ * subset first for larger fields. Under MPI a layer with local reach (no
+ * global pooling, flattening or dense layer before it: nv::layer_reach) is
+ * computed by every rank on its own piece: RequestUpdateExtent asks for
+ * ghost layers as wide as the layer's reach (nv::halo_ghost_levels), the
+ * part of the network up to the layer runs on a window around the values
+ * the piece needs, aligned to the whole field's pooling grid
+ * (nv::aligned_window), and the result is cropped (input resolution:
+ * resampled with the whole grids' coordinates) to the piece, so pieces equal
+ * the whole-field pass. Other layers depend on the whole sample: the first
+ * rank computes the whole field and the other ranks output empty images.
  */
 #ifndef vtkNVNetworkActivations_h
 #define vtkNVNetworkActivations_h

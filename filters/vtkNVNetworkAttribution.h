@@ -26,7 +26,10 @@
  *
  * Each time step runs as one sample over the whole field (the engine refuses
  * fields that would exhaust memory). Under MPI the first rank computes the
- * whole field and the other ranks output empty images.
+ * whole field and the other ranks output empty images: every method
+ * explains one score of the whole sample (a classifier pools over all of
+ * the field; Grad-CAM's channel weights are spatial averages of gradients
+ * over the whole layer), so no rank can compute its piece from a halo.
  */
 #ifndef vtkNVNetworkAttribution_h
 #define vtkNVNetworkAttribution_h
