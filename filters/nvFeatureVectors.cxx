@@ -661,6 +661,13 @@ FeatureSet gather_rows_to_root(const FeatureSet& local, vtkMultiProcessControlle
   return sorted;
 }
 
+FeatureSet gather_subsample_to_root(const FeatureSet& rows, size_t max_rows, uint64_t seed,
+                                    vtkMultiProcessController* controller) {
+  FeatureSet all = gather_rows_to_root(subsample_owned(rows, max_rows, seed), controller);
+  // Gathered rows are all owned; the same keys pick the global subset (order by global id kept).
+  return controller ? subsample_owned(all, max_rows, seed) : all;
+}
+
 void broadcast_from_root(std::vector<double>& values, vtkMultiProcessController* controller) {
   if (!controller) return;
   double size = static_cast<double>(values.size());

@@ -101,6 +101,12 @@ FeatureSet subsample_owned(const FeatureSet& rows, size_t max_rows, uint64_t see
 // ranks' feature dimensions differ.
 FeatureSet gather_rows_to_root(const FeatureSet& local, vtkMultiProcessController* controller);
 
+// subsample_owned on every rank, gathered to rank 0 and cut there again: rank 0
+// gets the rows whose keys are the `max_rows` smallest over all ranks (each
+// rank's own smallest include them), sorted by global id. A collective.
+FeatureSet gather_subsample_to_root(const FeatureSet& rows, size_t max_rows, uint64_t seed,
+                                    vtkMultiProcessController* controller);
+
 // Broadcast of a vector of doubles from rank 0 (size included).
 void broadcast_from_root(std::vector<double>& values, vtkMultiProcessController* controller);
 

@@ -177,7 +177,7 @@ int vtkNVClusterFeatures::ProcessFeatures(nv::FeatureSet& rows, vtkInformationVe
   if (this->Method == AGGLOMERATIVE && (limit == 0 || limit > agglomerative_limit)) limit = agglomerative_limit;
   nv::FeatureSet all;
   try {
-    all = nv::gather_rows_to_root(nv::subsample_owned(rows, limit, static_cast<uint64_t>(this->Seed)), controller);
+    all = nv::gather_subsample_to_root(rows, limit, static_cast<uint64_t>(this->Seed), controller);
   } catch (const std::exception& e) {
     problem = e.what();
   }

@@ -55,8 +55,8 @@ int vtkNVEmbedFeatures::ProcessFeatures(nv::FeatureSet& rows, vtkInformationVect
   std::string problem;
   nv::FeatureSet all;
   try {
-    all = nv::gather_rows_to_root(
-        nv::subsample_owned(rows, static_cast<size_t>(this->MaxPoints), static_cast<uint64_t>(this->Seed)), controller);
+    all = nv::gather_subsample_to_root(rows, static_cast<size_t>(this->MaxPoints), static_cast<uint64_t>(this->Seed),
+                                       controller);
   } catch (const std::exception& e) {
     problem = e.what();  // the same on every rank: it comes from a reduction
   }
