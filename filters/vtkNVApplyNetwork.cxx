@@ -140,40 +140,19 @@ int vtkNVApplyNetwork::RequestUpdateExtent(vtkInformation* request, vtkInformati
   this->Superclass::RequestUpdateExtent(request, inputVector, outputVector);
   vtkInformation* outInfo = outputVector->GetInformationObject(0);
   vtkInformation* inInfo = inputVector[0]->GetInformationObject(0);
-  const int pieces = outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
-                         ? outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_PIECES())
-                         : 1;
-  int ghosts = outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS())
-                   ? outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS())
-                   : 0;
-  if (pieces > 1) {
+  int ghosts = 0;
+  if (nv::number_of_pieces(outInfo) > 1) {
     try {
       const nv::SpatialGeometry& g = this->Model().predictor->geometry();
       // Rounding the window out to the downsampling grid needs up to one more step on each side.
-      ghosts += static_cast<int>(g.receptive_radius + 2 * g.downsampling);
+      ghosts = static_cast<int>(g.receptive_radius + 2 * g.downsampling);
     } catch (const std::exception&) {
       // The model's problem is reported by RequestData.
     }
   }
-  inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_NUMBER_OF_GHOST_LEVELS(), ghosts);
-  // Structured inputs take the halo as a larger update extent: grow the
-  // piece by the ghost width along every axis the field extends in.
-  if (pieces > 1 && outInfo->Has(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT()) &&
-      inInfo->Has(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT())) {
-    int extent[6], whole[6];
-    outInfo->Get(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), extent);
-    inInfo->Get(vtkStreamingDemandDrivenPipeline::WHOLE_EXTENT(), whole);
-    // Remember the piece: by RequestData the output's update extent may have
-    // been overwritten with the grown one.
-    std::copy(extent, extent + 6, this->RequestedPiece);
-    this->HasRequestedPiece = true;
-    for (int a = 0; a < 3; ++a) {
-      if (whole[2 * a] == whole[2 * a + 1]) continue;
-      extent[2 * a] = std::max(whole[2 * a], extent[2 * a] - ghosts);
-      extent[2 * a + 1] = std::min(whole[2 * a + 1], extent[2 * a + 1] + ghosts);
-    }
-    inInfo->Set(vtkStreamingDemandDrivenPipeline::UPDATE_EXTENT(), extent, 6);
-  }
+  // Remember the piece: by RequestData the output's update extent may have
+  // been overwritten with the grown one.
+  if (nv::request_halo(outInfo, inInfo, ghosts, this->RequestedPiece)) this->HasRequestedPiece = true;
   return 1;
 }
 
@@ -262,8 +241,9 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
           const int a = static_cast<int>(source_spatial.size() - 1 - t);  // tensor axis t is VTK axis a
           const int64_t lo = whole[2 * a], in_lo = inputExtent[2 * a], in_hi = inputExtent[2 * a + 1];
           // Aligned to the downsampling grid of the whole field, reaching R past the piece.
-          int64_t s = lo + std::max<int64_t>(0, (piece[2 * a] - R - lo) / F * F);
-          int64_t e = std::min<int64_t>(whole[2 * a + 1] + 1, lo + (piece[2 * a + 1] + 1 + R - lo + F - 1) / F * F);
+          const nv::AxisWindow w =
+              nv::aligned_window(whole[2 * a + 1] + 1 - lo, piece[2 * a] - lo, piece[2 * a + 1] + 1 - lo, F, R);
+          int64_t s = lo + w.begin, e = lo + w.end;
           // Should the input hold fewer ghost layers than asked for, stay on the grid.
           if (s < in_lo) s = lo + (in_lo - lo + F - 1) / F * F;
           if (e > in_hi + 1) e = lo + (in_hi + 1 - lo) / F * F;
