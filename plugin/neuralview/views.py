@@ -49,13 +49,26 @@ def _proxy(p):
     return p.SMProxy if hasattr(p, "SMProxy") else p
 
 
+def _time_steps(proxy):
+    """Time steps of `proxy`'s output: its TimestepValues, else those of the nearest proxy
+    upstream that has them (filters such as ApplyNetwork pass time steps through but have
+    no TimestepValues property)."""
+    pending = [_proxy(proxy)]
+    while pending:
+        current = pending.pop(0)
+        values = current.GetProperty("TimestepValues")
+        if values is not None:
+            return [values.GetElement(i) for i in range(values.GetNumberOfElements())]
+        inputs = current.GetProperty("Input")
+        if inputs is not None:
+            pending.extend(inputs.GetProxy(i) for i in range(inputs.GetNumberOfProxies()))
+    return []
+
+
 def _current_time_index(field):
     """Index of the animation time among the field's time steps (0 without time steps)."""
     field.UpdatePipelineInformation()
-    steps = field.TimestepValues
-    if steps is None:
-        return 0
-    steps = list(steps) if hasattr(steps, "__len__") else [steps]
+    steps = _time_steps(field)
     if not steps:
         return 0
     now = _simple.GetTimeKeeper().Time

@@ -15,6 +15,9 @@ class pqNeuralViewActions : public QActionGroup {
  private Q_SLOTS:
   void showEmbedding();
   void showFeatureMaps();
+  // Gives the toolbar's buttons their actions' object names: GUI tests played back
+  // with QtTesting address widgets by name (pqClientMainWindow/NeuralView/<name>).
+  void nameToolButtons();
 
  private:
   // Runs Python in the GUI's interpreter; errors go to the Output Messages window.

@@ -4,13 +4,15 @@
 # A run whose GUI could not open or lost its X display ("bad X server
 # connection", no result recorded) is repeated with a fresh display, up to 3
 # times; a recorded failure fails at once.
-# usage: run_gui_test.sh XVFB_RUN PARAVIEW SCRIPT
+# usage: run_gui_test.sh XVFB_RUN PARAVIEW SCRIPT [PARAVIEW_OPTION...]
+# (extra options, e.g. --test-script=clicks.xml, go to paraview after --script)
 set -u
 xvfb_run=$1 paraview=$2 script=$3
+shift 3
 for try in 1 2 3; do
   workdir=$(mktemp -d)
   export NEURALVIEW_GUI_RESULT="$workdir/result.txt"
-  timeout 240 "$xvfb_run" -a -s "-screen 0 1280x1024x24" "$paraview" --dr --script="$script" --exit \
+  timeout 240 "$xvfb_run" -a -s "-screen 0 1280x1024x24" "$paraview" --dr --script="$script" "$@" --exit \
     >"$workdir/gui.log" 2>&1
   status=$?
   cat "$workdir/gui.log"
