@@ -9,7 +9,8 @@ results (the reference); with P > 1 every rank compares its own piece with
 the matching part of the reference. Cases: a classifier's feature map after
 one max-pooling (stride 2) resampled to the input (linear and nearest) and
 on its native grid, on a 61 x 47 field (sizes that split unevenly and are not
-multiples of the pooling factor), and a U-Net decoder layer (stride 1 but
+multiples of the pooling factor), as point and as cell data, the same on a
+19 x 17 x 23 volume, and a U-Net decoder layer (stride 1 but
 behind a pooling of 2) on a 60 x 46 field. A layer after global pooling (a global
 quantity) is still computed whole by the first rank.
 """
@@ -67,14 +68,32 @@ def train(name, architecture, label, task, dimensions, steps):
     return path
 
 
+def values_of(dataset, name, cells):
+    """A point or cell array of `dataset` as a numpy array (fails the test if absent)."""
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    array = (dataset.GetCellData() if cells else dataset.GetPointData()).GetArray(name)
+    check(array is not None, "output has no %s array %r" % ("cell" if cells else "point", name))
+    return vtk_to_numpy(array)
+
+
+def value_extent(extent, cells):
+    """The index box of the values of an image of this extent: points, or cells (one fewer along every axis the image extends in)."""
+    if not cells:
+        return tuple(extent)
+    return tuple(v - (k % 2 == 1 and extent[k] > extent[k - 1]) for k, v in enumerate(extent))
+
+
 def piece_of(whole, extent, origin):
     """The part of a whole-grid array (x fastest) that an extent covers; `origin` is the whole extent's start."""
     x0, y0, z0 = origin
     return whole[extent[4] - z0:extent[5] - z0 + 1, extent[2] - y0:extent[3] - y0 + 1, extent[0] - x0:extent[1] - x0 + 1]
 
 
-def run(name, model, layer, resolution, interpolation="linear", dimensions=DIMENSIONS):
+def run(name, model, layer, resolution, interpolation="linear", dimensions=DIMENSIONS, cells=False):
     field = GaussianBlobs(Dimensions=dimensions, Seed=29, NumberOfBlobs=4)
+    if cells:
+        field = PointDatatoCellData(Input=field, PassPointData=0)
     proxy = neuralview.activations(field, model, layer=layer, resolution=resolution, interpolation=interpolation)
     catcher = nvtest.ErrorCatcher(proxy.GetClientSideObject())
     proxy.UpdatePipeline()
@@ -84,20 +103,21 @@ def run(name, model, layer, resolution, interpolation="linear", dimensions=DIMEN
     return output
 
 
-def compare(name, model, layer, resolution, interpolation="linear", channels=None, dimensions=DIMENSIONS):
-    output = run(name, model, layer, resolution, interpolation, dimensions)
-    extent = tuple(output.GetExtent())
-    nx, ny, nz = (extent[1] - extent[0] + 1, extent[3] - extent[2] + 1, extent[5] - extent[4] + 1)
+def compare(name, model, layer, resolution, interpolation="linear", channels=None, dimensions=DIMENSIONS,
+            cells=False):
+    output = run(name, model, layer, resolution, interpolation, dimensions, cells)
     empty = output.GetNumberOfPoints() == 0
+    extent = value_extent(output.GetExtent(), cells)
+    nx, ny, nz = (extent[1] - extent[0] + 1, extent[3] - extent[2] + 1, extent[5] - extent[4] + 1)
     reference_file = os.path.join(work, "pieces_%s_np1.npz" % name)
-    point_data = output.GetPointData()
+    data = output.GetCellData() if cells else output.GetPointData()
     if size == 1:
-        names = [point_data.GetArrayName(i) for i in range(point_data.GetNumberOfArrays())
-                 if point_data.GetArrayName(i).startswith(layer + "_")]
+        names = [data.GetArrayName(i) for i in range(data.GetNumberOfArrays())
+                 if data.GetArrayName(i).startswith(layer + "_")]
         check(len(names) == channels, "%s: %d arrays %s, expected %d channels" % (name, len(names), names, channels))
     else:
         names = [n for n in sorted(numpy.load(reference_file).files) if n.startswith(layer + "_")]
-    arrays = {} if empty else {n: nvtest.point_array(output, n).reshape(nz, ny, nx) for n in names}
+    arrays = {} if empty else {n: values_of(output, n, cells).reshape(nz, ny, nx) for n in names}
     if size == 1:
         numpy.savez(reference_file, extent=numpy.array(extent), origin=numpy.array(output.GetOrigin()),
                     spacing=numpy.array(output.GetSpacing()), **arrays)
@@ -105,8 +125,8 @@ def compare(name, model, layer, resolution, interpolation="linear", channels=Non
     reference = numpy.load(reference_file)
     whole = reference["extent"]
     start = (whole[0], whole[2], whole[4])
-    # Together the pieces cover the whole grid (neighbouring point pieces
-    # share their boundary plane) and no more: the halo was cropped.
+    # Together the pieces cover the whole grid and no more (the halo was
+    # cropped): neighbouring point pieces share their boundary plane, cell pieces nothing.
     extents = comm.allgather(None if empty else extent)
     covered = numpy.zeros((whole[5] - whole[4] + 1, whole[3] - whole[2] + 1, whole[1] - whole[0] + 1), dtype=int)
     for e in extents:
@@ -120,7 +140,8 @@ def compare(name, model, layer, resolution, interpolation="linear", channels=Non
     for i, a in enumerate(pieces):
         for b in pieces[i + 1:]:
             widths = [min(a[2 * k + 1], b[2 * k + 1]) - max(a[2 * k], b[2 * k]) + 1 for k in range(3)]
-            check(min(widths) <= 1, "%s: pieces %s and %s overlap by more than a boundary plane" % (name, a, b))
+            check(min(widths) <= (0 if cells else 1),
+                  "%s: pieces %s and %s overlap by more than a boundary plane" % (name, a, b))
     if empty:
         return 0.0
     # The piece lies on the whole result's grid.
@@ -137,11 +158,17 @@ def compare(name, model, layer, resolution, interpolation="linear", channels=Non
 
 here = os.path.join(nvtest.SOURCE_DIR, "tests", "distributed")
 classifier = train("classifier", "classifier-small", "BlobCount", "classification", [24, 24, 1], 8)
+classifier3d = train("classifier3d", "classifier-small", "BlobCount", "classification", [12, 12, 12], 4)
 unet = train("unet", os.path.join(here, "unet_no_bn.json"), "BlobLabel", "segmentation", [16, 16, 1], 2)
 worst = max(
     compare("relu2_linear", classifier, "relu2", "input", "linear", channels=32),
     compare("relu2_nearest", classifier, "relu2", "input", "nearest", channels=32),
     compare("maxpool1_native", classifier, "maxpool1", "native", channels=16),
+    # Channels as cell data: 60 x 46 cells, native cells on the layer's grid.
+    compare("relu2_cells", classifier, "relu2", "input", "linear", channels=32, cells=True),
+    compare("maxpool1_cells_native", classifier, "maxpool1", "native", channels=16, cells=True),
+    compare("volume_relu2", classifier3d, "relu2", "input", "linear", channels=32, dimensions=[19, 17, 23]),
+    compare("volume_native", classifier3d, "maxpool1", "native", channels=16, dimensions=[19, 17, 23]),
     # Concatenating a skip connection with the upsampled path needs even sides (also on one rank).
     compare("unet_up", unet, "up", "input", "linear", channels=8, dimensions=[60, 46, 1]))
 
