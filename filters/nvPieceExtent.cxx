@@ -2,9 +2,16 @@
 
 #include <algorithm>
 
+#include "vtkAbstractArray.h"
+#include "vtkCellData.h"
+#include "vtkDataSetAttributes.h"
 #include "vtkExtentTranslator.h"
+#include "vtkFieldData.h"
+#include "vtkImageData.h"
 #include "vtkInformation.h"
 #include "vtkNew.h"
+#include "vtkPointData.h"
+#include "vtkSmartPointer.h"
 #include "vtkStreamingDemandDrivenPipeline.h"
 
 namespace nv {
@@ -64,6 +71,61 @@ AxisWindow aligned_window(int64_t whole, int64_t need_begin, int64_t need_end, i
   w.begin = std::max<int64_t>(0, need_begin - radius) / F * F;
   w.end = std::min<int64_t>(whole, (need_end + radius + F - 1) / F * F);
   return w;
+}
+
+namespace {
+
+// Copies the values of `box` (a point or cell index box of the input) row by row.
+void crop_attributes(vtkDataSetAttributes* in, const int in_dims[3], const int box[6], vtkDataSetAttributes* out) {
+  const vtkIdType nx = box[1] - box[0] + 1, ny = box[3] - box[2] + 1, nz = box[5] - box[4] + 1;
+  for (int i = 0; i < in->GetNumberOfArrays(); ++i) {
+    vtkAbstractArray* source = in->GetAbstractArray(i);
+    vtkSmartPointer<vtkAbstractArray> part;
+    part.TakeReference(source->NewInstance());
+    part->SetName(source->GetName());
+    part->SetNumberOfComponents(source->GetNumberOfComponents());
+    part->CopyComponentNames(source);
+    part->SetNumberOfTuples(nx * ny * nz);
+    vtkIdType row = 0;
+    for (vtkIdType z = 0; z < nz; ++z)
+      for (vtkIdType y = 0; y < ny; ++y, ++row)
+        part->InsertTuples(row * nx, nx,
+                           ((box[4] + z) * static_cast<vtkIdType>(in_dims[1]) + box[2] + y) * in_dims[0] + box[0],
+                           source);
+    out->AddArray(part);
+  }
+  for (int attribute = 0; attribute < vtkDataSetAttributes::NUM_ATTRIBUTES; ++attribute)
+    if (vtkAbstractArray* active = in->GetAbstractAttribute(attribute))
+      if (active->GetName()) out->SetActiveAttribute(active->GetName(), attribute);
+}
+
+}  // namespace
+
+void crop_image(vtkImageData* input, const int extent[6], vtkImageData* output) {
+  int in[6];
+  input->GetExtent(in);
+  output->Initialize();
+  output->SetOrigin(input->GetOrigin());
+  output->SetSpacing(input->GetSpacing());
+  output->SetDirectionMatrix(input->GetDirectionMatrix());
+  output->SetExtent(const_cast<int*>(extent));
+  output->GetFieldData()->ShallowCopy(input->GetFieldData());
+  for (const bool cells : {false, true}) {
+    // Index boxes relative to the input; a cell box has one value fewer
+    // along every axis the image extends in.
+    int dims[3], box[6];
+    for (int a = 0; a < 3; ++a) {
+      const bool flat = in[2 * a] == in[2 * a + 1];
+      const int fewer = cells && !flat ? 1 : 0;
+      dims[a] = in[2 * a + 1] - in[2 * a] + 1 - fewer;
+      box[2 * a] = extent[2 * a] - in[2 * a];
+      box[2 * a + 1] = extent[2 * a + 1] - in[2 * a] - fewer;
+    }
+    if (cells)
+      crop_attributes(input->GetCellData(), dims, box, output->GetCellData());
+    else
+      crop_attributes(input->GetPointData(), dims, box, output->GetPointData());
+  }
 }
 
 }  // namespace nv

@@ -382,8 +382,7 @@ std::string vtkNVNetworkActivations::ComputePiece(vtkImageData* input, vtkInform
     output->SetExtent(native_extent);
     add_layer_arrays(output, in.association, layer, nv::crop_field(values, keep_begin, keep_size));
   } else {
-    output->ShallowCopy(input);
-    output->Crop(piece);
+    nv::crop_image(input, piece, output);
     add_layer_arrays(output, in.association, layer,
                      nv::resample_window_to_grid(values, layer_begin, layer_whole, target_begin, target_size,
                                                  whole_spatial, linear));
