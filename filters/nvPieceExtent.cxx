@@ -78,6 +78,7 @@ namespace {
 // Copies the values of `box` (a point or cell index box of the input) row by row.
 void crop_attributes(vtkDataSetAttributes* in, const int in_dims[3], const int box[6], vtkDataSetAttributes* out) {
   const vtkIdType nx = box[1] - box[0] + 1, ny = box[3] - box[2] + 1, nz = box[5] - box[4] + 1;
+  const bool empty = nx <= 0 || ny <= 0 || nz <= 0;  // an empty piece keeps empty arrays
   for (int i = 0; i < in->GetNumberOfArrays(); ++i) {
     vtkAbstractArray* source = in->GetAbstractArray(i);
     vtkSmartPointer<vtkAbstractArray> part;
@@ -85,9 +86,9 @@ void crop_attributes(vtkDataSetAttributes* in, const int in_dims[3], const int b
     part->SetName(source->GetName());
     part->SetNumberOfComponents(source->GetNumberOfComponents());
     part->CopyComponentNames(source);
-    part->SetNumberOfTuples(nx * ny * nz);
+    part->SetNumberOfTuples(empty ? 0 : nx * ny * nz);
     vtkIdType row = 0;
-    for (vtkIdType z = 0; z < nz; ++z)
+    for (vtkIdType z = 0; z < (empty ? 0 : nz); ++z)
       for (vtkIdType y = 0; y < ny; ++y, ++row)
         part->InsertTuples(row * nx, nx,
                            ((box[4] + z) * static_cast<vtkIdType>(in_dims[1]) + box[2] + y) * in_dims[0] + box[0],

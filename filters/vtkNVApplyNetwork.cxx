@@ -181,7 +181,7 @@ int vtkNVApplyNetwork::RequestData(vtkInformation*, vtkInformationVector** input
       piece[2 * a] = std::max(piece[2 * a], inputExtent[2 * a]);
       piece[2 * a + 1] = std::min(piece[2 * a + 1], inputExtent[2 * a + 1]);
     }
-    vtkImageData::SafeDownCast(output)->Crop(piece);
+    nv::crop_image(vtkImageData::SafeDownCast(input), piece, vtkImageData::SafeDownCast(output));
   }
   nv::ControllerCommunicator ranks;
   nv::use_default_threads_per_rank(ranks);

@@ -177,6 +177,21 @@ TEST(InspectionPieces, RowWiseCropEqualsVtkCrop) {
   }
 }
 
+TEST(InspectionPieces, CroppingToAnEmptyPieceGivesEmptyArrays) {
+  vtkNew<vtkImageData> image;
+  image->SetDimensions(4, 3, 1);
+  vtkNew<vtkFloatArray> scalars;
+  scalars->SetName("Intensity");
+  scalars->SetNumberOfTuples(12);
+  image->GetPointData()->SetScalars(scalars);
+  const int nothing[6] = {0, -1, 0, -1, 0, -1};  // two negative sides must not make a positive count
+  vtkNew<vtkImageData> piece;
+  nv::crop_image(image, nothing, piece);
+  EXPECT_EQ(piece->GetNumberOfPoints(), 0);
+  ASSERT_NE(piece->GetPointData()->GetArray("Intensity"), nullptr);
+  EXPECT_EQ(piece->GetPointData()->GetArray("Intensity")->GetNumberOfTuples(), 0);
+}
+
 TEST(InspectionPieces, LayerReachOfAClassifier) {
   // classifier-small: conv-bn-relu 16, max-pool 2, conv-bn-relu 32, global pool, dense.
   const nv::GraphSpec model = nv::build_preset("classifier-small", {1, 24, 24}, 2, 5);
