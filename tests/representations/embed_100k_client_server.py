@@ -141,6 +141,7 @@ for max_points in args.max_points:
            "client_cpu_seconds": round(time.process_time() - cpu0, 2), "delivered_bytes": delivered,
            "bytes_per_point": round(delivered / count, 1), **{k: round(v, 4) for k, v in quality.items()}}
 
+    print(json.dumps(run), flush=True)  # before rendering, which needs the server ranks' X displays
     if args.render:
         view = CreateRenderView()
         view.ViewSize = [400, 400]
@@ -157,8 +158,8 @@ for max_points in args.max_points:
         SaveScreenshot(os.path.join(work, "embedding_%d.png" % max_points), view, ImageResolution=[400, 400])
         Delete(view)
         del view
+        print(json.dumps({k: run[k] for k in ("first_render_local_seconds", "render_remote_seconds")}), flush=True)
     results["runs"].append(run)
-    print(json.dumps(run), flush=True)
     Delete(embed)
 
 os.remove(path)  # 8 MB of input; the screenshots stay
