@@ -235,6 +235,29 @@ Tensor resample_window_to_grid(const Tensor& native, const Shape& source_begin, 
   return current;
 }
 
+void paste_field(const Tensor& part, Tensor& field, const Shape& begin) {
+  const size_t dims = begin.size();
+  if (part.shape().size() != dims + 1 || field.shape().size() != dims + 1 || part.dim(0) != field.dim(0))
+    throw std::invalid_argument("cannot paste a part of shape " + shape_to_string(part.shape()) +
+                                " into a field of shape " + shape_to_string(field.shape()));
+  for (size_t t = 0; t < dims; ++t)
+    if (begin[t] < 0 || begin[t] + part.dim(t + 1) > field.dim(t + 1))
+      throw std::invalid_argument("a part of shape " + shape_to_string(part.shape()) + " at " + shape_to_string(begin) +
+                                  " does not fit into a field of shape " + shape_to_string(field.shape()));
+  // Every field as (C, D, H, W), with D = 1 for 2-D, as in crop_field.
+  const int64_t C = field.dim(0);
+  const int64_t D = dims == 3 ? field.dim(1) : 1, H = field.dim(dims - 1), W = field.dim(dims);
+  const int64_t d0 = dims == 3 ? begin[0] : 0, h0 = begin[dims - 2], w0 = begin[dims - 1];
+  const int64_t sd = dims == 3 ? part.dim(1) : 1, sh = part.dim(dims - 1), sw = part.dim(dims);
+  const float* in = part.data();
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t d = 0; d < sd; ++d)
+      for (int64_t h = 0; h < sh; ++h) {
+        std::copy(in, in + sw, field.data() + ((c * D + d0 + d) * H + h0 + h) * W + w0);
+        in += sw;
+      }
+}
+
 GraphSpec model_up_to(const GraphSpec& model, const std::string& layer) {
   require_layer(model, layer);
   // The layer's ancestors, walking back from it (nodes are in execution order).

@@ -132,6 +132,10 @@ Tensor resample_window_to_grid(const Tensor& native, const Shape& source_begin, 
                                const Shape& target_begin, const Shape& target_size, const Shape& target_whole,
                                bool linear);
 
+// Writes `part` (C, size...) into `field` (C, spatial...) from `begin` on
+// (per spatial axis): the inverse of crop_field.
+void paste_field(const Tensor& part, Tensor& field, const Shape& begin);
+
 // Inspection needs whole samples (a classifier pools over all of a field):
 // the input's whole extent is requested; under MPI only by the first piece,
 // the others ask for none. Call from RequestUpdateExtent.

@@ -40,9 +40,9 @@ struct vtkNVNetworkActivations::State {
   bool per_piece = false;
   int requested_piece[6] = {0, -1, 0, -1, 0, -1};
   bool has_requested_piece = false;
-  // The part of the network up to the layer, compiled for the last window.
-  std::unique_ptr<nv::Network> piece_network;
-  nv::Shape piece_shape;
+  // The part of the network up to the layer, compiled per window shape (a
+  // piece in tiles has up to three shapes per axis: first, inner, last tile).
+  std::map<nv::Shape, std::unique_ptr<nv::Network>> piece_networks;
   std::string piece_layer;
   int piece_generation = -1;
 
@@ -57,14 +57,15 @@ struct vtkNVNetworkActivations::State {
   }
 
   nv::Network& piece_network_for(const nv::GraphSpec& model, const std::string& layer, const nv::Shape& window) {
-    if (!piece_network || piece_shape != window || piece_layer != layer || piece_generation != models.generation()) {
-      piece_network.reset();
-      piece_network = std::make_unique<nv::Network>(nv::model_up_to(nv::model_for_field(model, window), layer), 1);
-      piece_shape = window;
+    if (piece_layer != layer || piece_generation != models.generation()) {
+      piece_networks.clear();
       piece_layer = layer;
       piece_generation = models.generation();
     }
-    return *piece_network;
+    std::unique_ptr<nv::Network>& network = piece_networks[window];
+    if (!network)
+      network = std::make_unique<nv::Network>(nv::model_up_to(nv::model_for_field(model, window), layer), 1);
+    return *network;
   }
 };
 
@@ -311,8 +312,10 @@ std::string vtkNVNetworkActivations::ComputePiece(vtkImageData* input, vtkInform
   if (empty) return layer;
   const bool cells = in.association == vtkDataObject::FIELD_ASSOCIATION_CELLS;
   const bool native = this->Resolution == NATIVE_RESOLUTION, linear = this->Interpolation == LINEAR;
-  nv::piece_extent_without_ghosts(outInfo, inInfo, state.has_requested_piece ? state.requested_piece : nullptr, piece);
   input->GetExtent(extent);
+  if (!nv::piece_extent_without_ghosts(outInfo, inInfo, state.has_requested_piece ? state.requested_piece : nullptr,
+                                       piece))
+    std::copy(extent, extent + 6, piece);  // one process: the whole field, in tiles
   for (int a = 0; a < 3; ++a) {
     piece[2 * a] = std::max(piece[2 * a], extent[2 * a]);
     piece[2 * a + 1] = std::min(piece[2 * a + 1], extent[2 * a + 1]);
@@ -323,54 +326,88 @@ std::string vtkNVNetworkActivations::ComputePiece(vtkImageData* input, vtkInform
     throw std::logic_error("layer '" + layer + "' needs the whole sample, not one piece");
 
   // Per tensor axis (z, y, x; indices from the whole field's first value):
-  // the layer values this piece needs, and the input window that computes
-  // them as the whole-field pass does.
+  // the values this piece outputs (input resolution: input values; native:
+  // layer values), cut into tiles of at most TileSize input values.
   const size_t axes = whole_spatial.size();
-  nv::Shape window_begin(axes), window_size(axes), layer_begin(axes), keep_begin(axes), keep_size(axes);
-  nv::Shape target_begin(axes), target_size(axes);
-  int native_extent[6] = {0, 0, 0, 0, 0, 0};
   const int64_t s = reach.stride, end_offset = cells ? 0 : 1;
+  nv::Shape result_begin(axes), result_size(axes), tile(axes), in_begin(axes), in_end(axes);
+  int native_extent[6] = {0, 0, 0, 0, 0, 0};
   for (size_t t = 0; t < axes; ++t) {
     const int a = static_cast<int>(axes - 1 - t);  // tensor axis t is VTK axis a
-    const int64_t W = whole_spatial[t], n = layer_whole[t];
-    const int64_t in_begin = extent[2 * a] - whole[2 * a], in_end = extent[2 * a + 1] - whole[2 * a] + end_offset;
+    const int64_t n = layer_whole[t];
+    in_begin[t] = extent[2 * a] - whole[2 * a];
+    in_end[t] = extent[2 * a + 1] - whole[2 * a] + end_offset;
     const int64_t p_begin = piece[2 * a] - whole[2 * a], p_end = piece[2 * a + 1] - whole[2 * a] + end_offset;
     if (p_end <= p_begin) return layer;  // nothing of this association on the piece
-    int64_t first = 0, last = -1;
     if (native) {
       // The layer values whose blocks start on the piece; point pieces share
       // their boundary value with the next piece, as the input's pieces do.
-      first = ceil_div(p_begin, s);
-      last = std::min(n, cells ? ceil_div(p_end, s) : ceil_div(p_end - 1, s) + 1) - 1;
+      const int64_t first = ceil_div(p_begin, s);
+      const int64_t last = std::min(n, cells ? ceil_div(p_end, s) : ceil_div(p_end - 1, s) + 1) - 1;
       if (last < first) return layer;
       native_extent[2 * a] = static_cast<int>(first);
       native_extent[2 * a + 1] = static_cast<int>(cells ? last + 1 : last);
+      result_begin[t] = first;
+      result_size[t] = last - first + 1;
+      tile[t] = this->TileSize > 0 ? std::max<int64_t>(1, this->TileSize / s) : result_size[t];
     } else {
-      nv::resample_sources(n, W, p_begin, p_end, linear, first, last);
+      result_begin[t] = p_begin;
+      result_size[t] = p_end - p_begin;
+      tile[t] = this->TileSize > 0 ? this->TileSize : result_size[t];
     }
-    const nv::AxisWindow w = nv::aligned_window(W, first * s, (last + 1) * s, reach.alignment, reach.radius);
-    if (w.begin < in_begin || w.end > in_end)
-      throw std::invalid_argument("the input piece holds too few ghost layers for layer '" + layer + "' (values " +
-                                  std::to_string(w.begin) + " to " + std::to_string(w.end - 1) + " along axis " +
-                                  std::to_string(a) + " are needed, it holds " + std::to_string(in_begin) + " to " +
-                                  std::to_string(in_end - 1) + "): its source does not deliver ghost levels");
-    window_begin[t] = w.begin - in_begin;
-    window_size[t] = w.end - w.begin;
-    layer_begin[t] = w.begin / s;
-    keep_begin[t] = first - layer_begin[t];
-    keep_size[t] = last - first + 1;
-    target_begin[t] = p_begin;
-    target_size[t] = p_end - p_begin;
   }
-  const nv::Tensor field = nv::crop_field(in.values, window_begin, window_size);
-  nv::Network& network = state.piece_network_for(model, layer, window_size);
-  nv::Shape batched{1};
-  batched.insert(batched.end(), field.shape().begin(), field.shape().end());
-  this->UpdateProgress(0.1);
-  network.forward(field.reshaped(batched));
-  const nv::Tensor activation = network.activation(layer);
-  this->UpdateProgress(0.8);
-  const nv::Tensor values = activation.reshaped(nv::Shape(activation.shape().begin() + 1, activation.shape().end()));
+
+  nv::Tensor result;
+  int64_t tiles = 1, done = 0;
+  for (size_t t = 0; t < axes; ++t) tiles *= ceil_div(result_size[t], tile[t]);
+  for (int64_t index = 0; index < tiles; ++index) {
+    // This tile's values, and the input window that computes them as the whole-field pass does.
+    nv::Shape tile_begin(axes), tile_size(axes), window_begin(axes), window_size(axes), layer_begin(axes);
+    nv::Shape keep_begin(axes), keep_size(axes);
+    int64_t rest = index;
+    for (size_t t = axes; t-- > 0;) {
+      const int64_t count = ceil_div(result_size[t], tile[t]), k = rest % count;
+      rest /= count;
+      tile_begin[t] = result_begin[t] + k * tile[t];
+      tile_size[t] = std::min(tile[t], result_begin[t] + result_size[t] - tile_begin[t]);
+      int64_t first = tile_begin[t], last = tile_begin[t] + tile_size[t] - 1;
+      if (!native)
+        nv::resample_sources(layer_whole[t], whole_spatial[t], tile_begin[t], tile_begin[t] + tile_size[t], linear,
+                             first, last);
+      const nv::AxisWindow w =
+          nv::aligned_window(whole_spatial[t], first * s, (last + 1) * s, reach.alignment, reach.radius);
+      if (w.begin < in_begin[t] || w.end > in_end[t])
+        throw std::invalid_argument("the input piece holds too few ghost layers for layer '" + layer + "' (values " +
+                                    std::to_string(w.begin) + " to " + std::to_string(w.end - 1) + " along axis " +
+                                    std::to_string(axes - 1 - t) + " are needed, it holds " +
+                                    std::to_string(in_begin[t]) + " to " + std::to_string(in_end[t] - 1) +
+                                    "): its source does not deliver ghost levels");
+      window_begin[t] = w.begin - in_begin[t];
+      window_size[t] = w.end - w.begin;
+      layer_begin[t] = w.begin / s;
+      keep_begin[t] = first - layer_begin[t];
+      keep_size[t] = last - first + 1;
+    }
+    const nv::Tensor field = nv::crop_field(in.values, window_begin, window_size);
+    nv::Network& network = state.piece_network_for(model, layer, window_size);
+    nv::Shape batched{1};
+    batched.insert(batched.end(), field.shape().begin(), field.shape().end());
+    network.forward(field.reshaped(batched));
+    const nv::Tensor activation = network.activation(layer);
+    const nv::Tensor values = activation.reshaped(nv::Shape(activation.shape().begin() + 1, activation.shape().end()));
+    const nv::Tensor part = native ? nv::crop_field(values, keep_begin, keep_size)
+                                   : nv::resample_window_to_grid(values, layer_begin, layer_whole, tile_begin,
+                                                                 tile_size, whole_spatial, linear);
+    if (result.size() == 0) {
+      nv::Shape shape{values.dim(0)};
+      shape.insert(shape.end(), result_size.begin(), result_size.end());
+      result = nv::Tensor(shape);
+    }
+    nv::Shape offset(axes);
+    for (size_t t = 0; t < axes; ++t) offset[t] = tile_begin[t] - result_begin[t];
+    nv::paste_field(part, result, offset);
+    this->UpdateProgress(0.05 + 0.85 * static_cast<double>(++done) / static_cast<double>(tiles));
+  }
   if (native) {
     // The whole field's coarse grid, limited to this piece's layer values.
     vtkNew<vtkImageData> whole_image;  // geometry only
@@ -380,13 +417,10 @@ std::string vtkNVNetworkActivations::ComputePiece(vtkImageData* input, vtkInform
     whole_image->SetDirectionMatrix(input->GetDirectionMatrix());
     nv::coarse_grid(whole_image, in.association, whole_spatial, layer_whole, output);
     output->SetExtent(native_extent);
-    add_layer_arrays(output, in.association, layer, nv::crop_field(values, keep_begin, keep_size));
   } else {
     nv::crop_image(input, piece, output);
-    add_layer_arrays(output, in.association, layer,
-                     nv::resample_window_to_grid(values, layer_begin, layer_whole, target_begin, target_size,
-                                                 whole_spatial, linear));
   }
+  add_layer_arrays(output, in.association, layer, result);
   return layer;
 }
 
@@ -396,7 +430,23 @@ int vtkNVNetworkActivations::RequestData(vtkInformation*, vtkInformationVector**
   vtkImageData* output = vtkImageData::GetData(outputVector, 0);
   vtkMultiBlockDataSet* weights = vtkMultiBlockDataSet::GetData(outputVector, 1);
   weights->Initialize();
-  if (this->Internal->per_piece && nv::number_of_pieces(outputVector->GetInformationObject(0)) > 1) {
+  const bool split = nv::number_of_pieces(outputVector->GetInformationObject(0)) > 1;
+  // On one process, TileSize cuts a layer with local reach into tiles (as a piece under MPI).
+  bool tiled = false;
+  if (!split && this->TileSize > 0 && input && input->GetNumberOfPoints() > 0) {
+    try {
+      const nv::GraphSpec& model = this->Internal->models.load(this->ModelFile);
+      const int association = nv::find_association(model, input, this->ChannelMapping);
+      if (association >= 0) {
+        const nv::Shape spatial = nv::image_spatial_shape(input, association);
+        const std::string layer = this->Layer.empty() ? nv::last_spatial_layer(model, spatial) : this->Layer;
+        tiled = nv::layer_reach(model, layer).local && !nv::layer_spatial_shape(model, layer, spatial).empty();
+      }
+    } catch (const std::exception&) {
+      // The whole-field pass below reports the problem.
+    }
+  }
+  if ((this->Internal->per_piece && split) || tiled) {
     try {
       const nv::GraphSpec& model = this->Internal->models.load(this->ModelFile);
       if (this->OutputFilterWeights && !this->Layer.empty())
@@ -406,7 +456,7 @@ int vtkNVNetworkActivations::RequestData(vtkInformation*, vtkInformationVector**
       if (this->OutputFilterWeights && this->Layer.empty())
         add_filter_weights(model, producing_convolution(model, layer), weights);
     } catch (const std::exception& e) {
-      vtkErrorMacro(<< "cannot compute the activations on this piece: " << e.what());
+      vtkErrorMacro(<< "cannot compute the activations" << (split ? " on this piece: " : ": ") << e.what());
       return 0;
     }
     this->UpdateProgress(1.0);
@@ -473,5 +523,6 @@ void vtkNVNetworkActivations::PrintSelf(ostream& os, vtkIndent indent) {
      << indent << "Layer: " << this->Layer << "\n"
      << indent << "Resolution: " << this->Resolution << "\n"
      << indent << "Interpolation: " << this->Interpolation << "\n"
-     << indent << "OutputFilterWeights: " << this->OutputFilterWeights << "\n";
+     << indent << "OutputFilterWeights: " << this->OutputFilterWeights << "\n"
+     << indent << "TileSize: " << this->TileSize << "\n";
 }

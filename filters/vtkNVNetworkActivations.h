@@ -23,9 +23,10 @@
  * after it), one image per output channel (kernel-sized, a `Weight` array
  * with one component per input channel, field data `Bias`).
  *
- * Without MPI each time step runs the whole field in one pass: the engine
- * refuses fields that would exhaust memory with a clear error; extract a
- * subset first for larger fields. Under MPI a layer with local reach (no
+ * Without MPI each time step runs the whole field in one pass (the engine
+ * refuses fields that would exhaust memory with a clear error), or, with
+ * TileSize for a layer with local reach, in tiles of the field each with its
+ * own halo (as pieces under MPI are). Under MPI a layer with local reach (no
  * global pooling, flattening or dense layer before it: nv::layer_reach) is
  * computed by every rank on its own piece: RequestUpdateExtent asks for
  * ghost layers as wide as the layer's reach (nv::halo_ghost_levels), the
@@ -69,6 +70,11 @@ class NEURALVIEWFILTERS_EXPORT vtkNVNetworkActivations : public vtkDataObjectAlg
   vtkGetMacro(Resolution, int);
   vtkSetClampMacro(Interpolation, int, NEAREST, LINEAR);
   vtkGetMacro(Interpolation, int);
+  /// Side of the tiles (in input values) a layer with local reach is computed
+  /// in, each with its own halo, so that the network's memory follows the
+  /// tile, not the field; 0 (default): the whole piece in one pass.
+  vtkSetClampMacro(TileSize, int, 0, VTK_INT_MAX);
+  vtkGetMacro(TileSize, int);
   vtkSetMacro(OutputFilterWeights, bool);
   vtkGetMacro(OutputFilterWeights, bool);
   vtkBooleanMacro(OutputFilterWeights, bool);
@@ -104,6 +110,7 @@ class NEURALVIEWFILTERS_EXPORT vtkNVNetworkActivations : public vtkDataObjectAlg
   int Resolution = INPUT_RESOLUTION;
   int Interpolation = LINEAR;
   bool OutputFilterWeights = false;
+  int TileSize = 0;
 };
 
 #endif

@@ -90,6 +90,31 @@ TEST(InspectionPieces, PartOfTheResamplingEqualsThePartOfTheWholeOne) {
   }
 }
 
+TEST(InspectionPieces, PastingTilesRebuildsTheField) {
+  for (const nv::Shape& shape : {nv::Shape{2, 7, 10}, nv::Shape{2, 5, 6, 7}}) {
+    const nv::Tensor field = random_tensor(shape, 6);
+    nv::Tensor rebuilt(shape, -1.0f);
+    const size_t axes = shape.size() - 1;
+    // Tiles of 3 along every axis (smaller last tiles).
+    int64_t tiles = 1;
+    for (size_t t = 0; t < axes; ++t) tiles *= (shape[t + 1] + 2) / 3;
+    for (int64_t index = 0; index < tiles; ++index) {
+      nv::Shape begin(axes), size(axes);
+      int64_t rest = index;
+      for (size_t t = axes; t-- > 0;) {
+        const int64_t count = (shape[t + 1] + 2) / 3;
+        begin[t] = rest % count * 3;
+        rest /= count;
+        size[t] = std::min<int64_t>(3, shape[t + 1] - begin[t]);
+      }
+      nv::paste_field(nv::crop_field(field, begin, size), rebuilt, begin);
+    }
+    for (int64_t i = 0; i < field.size(); ++i) ASSERT_EQ(rebuilt[i], field[i]) << i;
+  }
+  nv::Tensor small({1, 2, 2});
+  EXPECT_THROW(nv::paste_field(nv::Tensor({1, 2, 2}), small, {1, 0}), std::invalid_argument);
+}
+
 TEST(InspectionPieces, ResamplingRefusesAWindowThatLacksValues) {
   const nv::Tensor map = random_tensor({1, 4, 4}, 4);
   // Target 0..3 of 8 reads layer values 0..2; a window from 1 lacks value 0.

@@ -10,7 +10,8 @@ the matching part of the reference. Cases: a classifier's feature map after
 one max-pooling (stride 2) resampled to the input (linear and nearest) and
 on its native grid, on a 61 x 47 field (sizes that split unevenly and are not
 multiples of the pooling factor), as point and as cell data, the same on a
-19 x 17 x 23 volume, and a U-Net decoder layer (stride 1 but
+19 x 17 x 23 volume, the same computed in tiles with TileSize (also on one
+rank: each tile has its own halo), and a U-Net decoder layer (stride 1 but
 behind a pooling of 2) on a 60 x 46 field. A layer after global pooling (a global
 quantity) is still computed whole by the first rank.
 """
@@ -90,11 +91,12 @@ def piece_of(whole, extent, origin):
     return whole[extent[4] - z0:extent[5] - z0 + 1, extent[2] - y0:extent[3] - y0 + 1, extent[0] - x0:extent[1] - x0 + 1]
 
 
-def run(name, model, layer, resolution, interpolation="linear", dimensions=DIMENSIONS, cells=False):
+def run(name, model, layer, resolution, interpolation="linear", dimensions=DIMENSIONS, cells=False, tile_size=0):
     field = GaussianBlobs(Dimensions=dimensions, Seed=29, NumberOfBlobs=4)
     if cells:
         field = PointDatatoCellData(Input=field, PassPointData=0)
-    proxy = neuralview.activations(field, model, layer=layer, resolution=resolution, interpolation=interpolation)
+    proxy = neuralview.activations(field, model, layer=layer, resolution=resolution, interpolation=interpolation,
+                                   TileSize=tile_size)
     catcher = nvtest.ErrorCatcher(proxy.GetClientSideObject())
     proxy.UpdatePipeline()
     check(not catcher.messages, "rank %d %s: errors %s" % (rank, name, catcher.messages))
@@ -104,21 +106,24 @@ def run(name, model, layer, resolution, interpolation="linear", dimensions=DIMEN
 
 
 def compare(name, model, layer, resolution, interpolation="linear", channels=None, dimensions=DIMENSIONS,
-            cells=False):
-    output = run(name, model, layer, resolution, interpolation, dimensions, cells)
+            cells=False, tile_size=0, reference=None):
+    """Writes the 1-rank result of case `name` (the reference), or compares this rank's piece with it.
+    With `reference`, compares with that case's 1-rank result on every rank count (tiled runs)."""
+    output = run(name, model, layer, resolution, interpolation, dimensions, cells, tile_size)
     empty = output.GetNumberOfPoints() == 0
     extent = value_extent(output.GetExtent(), cells)
     nx, ny, nz = (extent[1] - extent[0] + 1, extent[3] - extent[2] + 1, extent[5] - extent[4] + 1)
-    reference_file = os.path.join(work, "pieces_%s_np1.npz" % name)
+    reference_file = os.path.join(work, "pieces_%s_np1.npz" % (reference or name))
+    writes = size == 1 and reference is None
     data = output.GetCellData() if cells else output.GetPointData()
-    if size == 1:
+    if writes:
         names = [data.GetArrayName(i) for i in range(data.GetNumberOfArrays())
                  if data.GetArrayName(i).startswith(layer + "_")]
         check(len(names) == channels, "%s: %d arrays %s, expected %d channels" % (name, len(names), names, channels))
     else:
         names = [n for n in sorted(numpy.load(reference_file).files) if n.startswith(layer + "_")]
     arrays = {} if empty else {n: values_of(output, n, cells).reshape(nz, ny, nx) for n in names}
-    if size == 1:
+    if writes:
         numpy.savez(reference_file, extent=numpy.array(extent), origin=numpy.array(output.GetOrigin()),
                     spacing=numpy.array(output.GetSpacing()), **arrays)
         return 0.0
@@ -169,6 +174,12 @@ worst = max(
     compare("maxpool1_cells_native", classifier, "maxpool1", "native", channels=16, cells=True),
     compare("volume_relu2", classifier3d, "relu2", "input", "linear", channels=32, dimensions=[19, 17, 23]),
     compare("volume_native", classifier3d, "maxpool1", "native", channels=16, dimensions=[19, 17, 23]),
+    # Tiles (each with its own halo) inside every piece, also on one rank: 3 x 4 tiles of 16 on
+    # one rank, uneven last tiles; native tiles of 16 / 2 = 8 layer values.
+    compare("relu2_linear_tiled", classifier, "relu2", "input", "linear", tile_size=16, reference="relu2_linear"),
+    compare("maxpool1_native_tiled", classifier, "maxpool1", "native", tile_size=16, reference="maxpool1_native"),
+    compare("volume_relu2_tiled", classifier3d, "relu2", "input", "linear", dimensions=[19, 17, 23], tile_size=8,
+            reference="volume_relu2"),
     # Concatenating a skip connection with the upsampled path needs even sides (also on one rank).
     compare("unet_up", unet, "up", "input", "linear", channels=8, dimensions=[60, 46, 1]))
 
