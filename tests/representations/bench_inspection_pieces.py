@@ -1,6 +1,6 @@
 """Wall time and peak memory of NetworkActivations per piece (not a ctest test).
 
-    mpirun -np P pvbatch --symmetric bench_inspection_pieces.py MODEL.onnx LAYER SIDE [native]
+    mpirun -np P pvbatch --symmetric bench_inspection_pieces.py MODEL.onnx LAYER SIDE [input|native] [TILE_SIZE]
 
 Generates a SIDE x SIDE GaussianBlobs field (split over the P ranks by the
 pipeline), updates it first, then times NetworkActivations of LAYER (best
@@ -26,9 +26,10 @@ import neuralview  # noqa: E402
 comm = MPI.COMM_WORLD
 model, layer, side = sys.argv[1], sys.argv[2], int(sys.argv[3])
 resolution = sys.argv[4] if len(sys.argv) > 4 else "input"
+tile_size = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 field = GaussianBlobs(Dimensions=[side, side, 1], Seed=29, NumberOfBlobs=8)
 field.UpdatePipeline()
-proxy = neuralview.activations(field, model, layer=layer, resolution=resolution)
+proxy = neuralview.activations(field, model, layer=layer, resolution=resolution, TileSize=tile_size)
 proxy.UpdatePipeline()  # compiles the network for this window
 algorithm = proxy.GetClientSideObject()
 times, cpu = [], []
@@ -45,6 +46,6 @@ cpu_total = comm.reduce(min(cpu), op=MPI.SUM)
 points = comm.gather(proxy.GetClientSideObject().GetOutputDataObject(0).GetNumberOfPoints())
 peak = comm.reduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, op=MPI.MAX)
 if comm.Get_rank() == 0:
-    print("ranks %d side %d layer %s (%s): slowest rank %.3f s (best of 3), CPU %.3f s over all ranks, "
+    print("ranks %d side %d layer %s (%s, tiles %d): slowest rank %.3f s (best of 3), CPU %.3f s over all ranks, "
           "peak RSS %.0f MiB per rank, points per rank %s" %
-          (comm.Get_size(), side, layer, resolution, slowest, cpu_total, peak, points))
+          (comm.Get_size(), side, layer, resolution, tile_size, slowest, cpu_total, peak, points))
