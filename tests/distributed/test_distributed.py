@@ -17,21 +17,12 @@ import numpy
 from mpi4py import MPI
 sys.path.insert(0, os.path.join(os.environ["NEURALVIEW_SOURCE_DIR"], "tests", "pipeline"))
 import nvtest  # noqa: E402
-from nvtest import check as _check  # noqa: E402
-
-
-def check(condition, message):
-    """A failed check on one rank aborts all ranks, so none waits forever in a collective."""
-    try:
-        _check(condition, message)
-    except AssertionError as failure:
-        print("rank %d: FAILED: %s" % (MPI.COMM_WORLD.Get_rank(), failure), flush=True)
-        MPI.COMM_WORLD.Abort(1)
 from paraview.simple import *  # noqa: F401,F403
 
 nvtest.load_plugin(globals())
 comm = MPI.COMM_WORLD
 rank, size = comm.Get_rank(), comm.Get_size()
+check = nvtest.check_on_all_ranks(comm)
 work = sys.argv[1]
 os.makedirs(work, exist_ok=True)
 here = os.path.join(nvtest.SOURCE_DIR, "tests", "distributed")

@@ -18,20 +18,12 @@ import numpy
 from mpi4py import MPI
 sys.path.insert(0, os.path.join(os.environ["NEURALVIEW_SOURCE_DIR"], "tests", "pipeline"))
 import nvtest  # noqa: E402
-from nvtest import check as _check  # noqa: E402
 from paraview.simple import *  # noqa: F401,F403,E402
 
 comm = MPI.COMM_WORLD
 rank, size = comm.Get_rank(), comm.Get_size()
 
-
-def check(condition, message):
-    """A failed check on one rank aborts all ranks, so none waits forever in a collective."""
-    try:
-        _check(condition, message)
-    except AssertionError as failure:
-        print("rank %d: FAILED: %s" % (rank, failure), flush=True)
-        comm.Abort(1)
+check = nvtest.check_on_all_ranks(comm)
 
 
 nvtest.load_plugin(globals())

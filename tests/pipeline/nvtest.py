@@ -35,6 +35,21 @@ def check(condition, message):
         raise AssertionError(message)
 
 
+def check_on_all_ranks(comm):
+    """`check` for scripts under mpirun: a failed check on one rank aborts all ranks, so none
+    waits forever in a collective that the failed rank never reaches."""
+    rank = comm.Get_rank()
+
+    def checked(condition, message):
+        try:
+            check(condition, message)
+        except AssertionError as failure:
+            print("rank %d: FAILED: %s" % (rank, failure), flush=True)
+            comm.Abort(1)
+
+    return checked
+
+
 def check_close(actual, expected, atol, what):
     import numpy
 
