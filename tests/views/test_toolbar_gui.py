@@ -9,7 +9,7 @@ types `t.step("...")` into the Python shell, which runs the steps below: set the
 properties of the proxy the menu just created, then check what *Apply* or the
 button made. Order: Gaussian Blobs -> Train Network -> Apply Network ->
 Network Activations -> Network Attribution -> Embed Features -> Cluster Features
-(on the embedding) -> Embedding View -> Feature Maps.
+(on the embedding) -> Confusion Matrix -> Anomaly Map -> Embedding View -> Feature Maps.
 
 The result goes to NEURALVIEW_GUI_RESULT (see tests/pipeline/run_gui_test.sh); it
 reads PASSED only once every step ran, in order, without error.
@@ -240,6 +240,47 @@ def cluster_check():
           % (numpy.unique(clusters), CLUSTERS - 1))
 
 
+# -- Filters -> Neural Networks -> Confusion Matrix (on the prediction) -------------------
+def confusion_configure():
+    made["confusion"] = created("ConfusionMatrix")
+    made["confusion"].LabelArray = "BlobLabel"
+    made["confusion"].PredictionArray = "Prediction"
+    made["confusion"].ClassNames = CLASSES
+
+
+def confusion_check():
+    table = applied("confusion")
+    out = made["apply_output"]  # the same time step (0): the animation time has not moved
+    truth, predicted = point(out, "BlobLabel").astype(int), point(out, "Prediction").astype(int)
+    names = [table.GetColumnByName("Class").GetValue(r) for r in range(table.GetNumberOfRows())]
+    ids = [table.GetColumnByName("ClassId").GetValue(r) for r in range(table.GetNumberOfRows())]
+    check(sorted(names) == sorted(CLASSES), "confusion classes %s" % names)
+    for r, true_id in enumerate(ids):
+        for c, predicted_id in enumerate(ids):
+            expected = int(((truth == true_id) & (predicted == predicted_id)).sum())
+            got = table.GetColumn(2 + c).GetValue(r)
+            check(got == expected, "confusion count (%d, %d) is %s, numpy counts %d" % (true_id, predicted_id, got,
+                                                                                       expected))
+
+
+# -- Filters -> Neural Networks -> Anomaly Map (on the field) ----------------------------
+# An autoencoder's error is covered by the pvpython and client-server tests; here the
+# menu, Apply and the quantile rule are checked on a known array, the blob intensity.
+def anomaly_configure():
+    made["anomaly"] = created("AnomalyMap")
+    made["anomaly"].ErrorArray = "Intensity"
+    made["anomaly"].Quantile = 0.9
+
+
+def anomaly_check():
+    out = applied("anomaly")
+    intensity = point(out, "Intensity").astype(numpy.float64)
+    threshold = out.GetFieldData().GetArray("AnomalyThreshold").GetValue(0)
+    # The same quantile rule as numpy's (linear interpolation) on the same float32 values.
+    nvtest.check_close(threshold, numpy.quantile(intensity, 0.9), 1e-6 * abs(intensity).max(), "anomaly threshold")
+    check((point(out, "Anomaly") == (intensity > threshold)).all(), "Anomaly is not error > threshold")
+
+
 def select_embed():
     select("embed")
 
@@ -311,6 +352,7 @@ def screenshot():
 ORDER = [blobs_configure, blobs_check, train_configure, train_check, select_blobs, apply_configure, apply_check,
          select_blobs, activations_configure, activations_check, select_blobs, attribution_configure,
          attribution_check, select_apply, embed_configure, embed_check, cluster_configure, cluster_check,
+         select_apply, confusion_configure, confusion_check, select_blobs, anomaly_configure, anomaly_check,
          select_embed, embedding_view_check, select_activations, feature_maps_check, screenshot]
 ALL = {f.__name__: f for f in ORDER}
 
