@@ -24,11 +24,7 @@ from paraview.simple import *  # noqa: F401,F403,E402
 
 work = sys.argv[1]
 here = os.path.join(nvtest.SOURCE_DIR, "tests", "distributed")
-Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
-check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
-nvtest.load_plugin(globals())
-ranks = servermanager.ActiveConnection.GetNumberOfDataPartitions()
-check(ranks == 2, "server has %d ranks, expected 2" % ranks)
+ranks = nvtest.connect_to_test_server(globals(), ranks=2)  # plugin on the client and the server
 
 # --- Training, same settings as test_distributed.py.
 series = GaussianBlobs(Dimensions=[32, 32, 1], NumberOfTimeSteps=12, Seed=5, NumberOfBlobs=3, BlobRadius=0.12)

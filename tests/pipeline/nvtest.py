@@ -13,6 +13,20 @@ def load_plugin(namespace):
     return neuralview_plugin.load(namespace)
 
 
+def connect_to_test_server(namespace, ranks=None):
+    """Connects to the pvserver that run_client_server.sh started (its port in
+    NEURALVIEW_SERVER_PORT), loads the plugin on the client and the server, and
+    checks the server's rank count (when `ranks` is given); returns that count."""
+    from paraview import servermanager, simple
+
+    simple.Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
+    check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
+    load_plugin(namespace)
+    count = servermanager.ActiveConnection.GetNumberOfDataPartitions()
+    check(ranks is None or count == ranks, "server has %d ranks, expected %s" % (count, ranks))
+    return count
+
+
 def point_array(dataset, name):
     """A VTK point array of `dataset` as a numpy array (fails the test if absent)."""
     from vtkmodules.util.numpy_support import vtk_to_numpy
@@ -73,6 +87,15 @@ class ErrorCatcher:
     from vtkmodules.vtkCommonCore import VTK_STRING
 
     _on_error.CallDataType = VTK_STRING  # receive the message text, not a pointer
+
+
+def check_close_up_to_sign(actual, expected, atol, what):
+    """Columns equal up to their sign (PCA axes, eigenvectors), each column within atol."""
+    import numpy
+
+    for c in range(expected.shape[1]):
+        sign = 1.0 if numpy.dot(actual[:, c], expected[:, c]) >= 0 else -1.0
+        check_close(sign * actual[:, c], expected[:, c], atol, "%s axis %d" % (what, c))
 
 
 def expected_normalization(raw_columns):

@@ -11,12 +11,7 @@ import nvtest
 from nvtest import check, check_close
 from paraview.simple import *  # noqa: F401,F403
 
-Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
-check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
-nvtest.load_plugin(globals())  # loads on the client and on the server
-
-ranks = servermanager.ActiveConnection.GetNumberOfDataPartitions()
-check(ranks == 2, "server has %d ranks, expected 2" % ranks)
+ranks = nvtest.connect_to_test_server(globals(), ranks=2)  # plugin on the client and the server
 
 blobs = GaussianBlobs(Dimensions=[50, 30, 1], Seed=5)
 norm = NormalizeChannels(Input=blobs, InputArrays=["Temperature", "Intensity"])

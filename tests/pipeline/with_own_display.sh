@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs a command (one pvserver rank) with an Xvfb display of its own, so that
+# Runs a command (one pvserver rank, or a test via tests/views/run_with_xvfb.sh)
+# with an Xvfb display of its own, so that
 # the ranks of one pvserver do not open render windows on the same X server
 # at once (rank 1 repeatedly lost that shared display on this machine).
 # usage: with_own_display.sh COMMAND [ARGS...]

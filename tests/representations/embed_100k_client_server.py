@@ -48,17 +48,12 @@ parser.add_argument("--render", action="store_true", help="also time a render vi
 parser.add_argument("--json", help="write the measurements here")
 args = parser.parse_args()
 
-Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
-check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
-nvtest.load_plugin(globals())
+ranks = nvtest.connect_to_test_server(globals(), ranks=int(os.environ.get("NEURALVIEW_SERVER_RANKS", "2")))
 import neuralview  # noqa: E402
 from neuralview import embeddings as nve  # noqa: E402
 from vtkmodules.vtkCommonCore import vtkCharArray  # noqa: E402
 from vtkmodules.vtkParallelCore import vtkCommunicator  # noqa: E402
 
-ranks = servermanager.ActiveConnection.GetNumberOfDataPartitions()
-expected_ranks = int(os.environ.get("NEURALVIEW_SERVER_RANKS", "2"))
-check(ranks == expected_ranks, "server has %d ranks, expected %d" % (ranks, expected_ranks))
 
 QUALITY = """
 import json, sys, numpy

@@ -20,13 +20,9 @@ from inspect_support import oracle, raw_field
 from nvtest import check, check_close
 from paraview.simple import *  # noqa: F401,F403
 
-Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
-check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
-nvtest.load_plugin(globals())  # loads on the client and on the server
+ranks = nvtest.connect_to_test_server(globals(), ranks=2)  # plugin on the client and the server
 import neuralview  # noqa: E402  (embedded in the plugin)
 
-ranks = servermanager.ActiveConnection.GetNumberOfDataPartitions()
-check(ranks == 2, "server has %d ranks, expected 2" % ranks)
 
 work = tempfile.mkdtemp(prefix="nv-inspect-cs-")  # client and server share this machine's /tmp
 model = inspect_support.count_classifier(work, epochs=1)

@@ -50,11 +50,6 @@ def f32(x):
     return numpy.asarray(x, numpy.float32).astype(numpy.float64)
 
 
-def same_up_to_sign(actual, expected, atol, what):
-    for c in range(expected.shape[1]):
-        sign = 1.0 if numpy.dot(actual[:, c], expected[:, c]) >= 0 else -1.0
-        check_close(sign * actual[:, c], expected[:, c], atol, "%s axis %d" % (what, c))
-
 
 def local(proxy, port=0):
     return proxy.GetClientSideObject().GetOutputDataObject(port)
@@ -81,7 +76,7 @@ if rank == 0:
     check(sorted(s.tolist()) == list(range(count)), "samples %s" % s)
     check((nvtest.point_array(out, "Label") == classes[s]).all(), "labels do not follow the samples")
     expected = numpy.array(data.oracle(PCA_ORACLE, {"x": f32(fields.reshape(count, -1))[s].tolist()}))
-    same_up_to_sign(embedding_points(out)[:, :2], expected, 1e-7, "per-sample PCA across ranks")
+    nvtest.check_close_up_to_sign(embedding_points(out)[:, :2], expected, 1e-7, "per-sample PCA across ranks")
 
 # --- A 40 x 30 field split into two pieces.
 ny, nx = 30, 40
@@ -109,8 +104,8 @@ if rank == 0:
     check(sorted(ids.tolist()) == list(range(nx * ny)), "each pixel must appear once: %d points" % len(ids))
     p = nvtest.point_array(out, "PointIndex")
     x = numpy.stack([f32(field).ravel()[p], f32(second).ravel()[p]], axis=1)
-    same_up_to_sign(embedding_points(out)[:, :2], numpy.array(data.oracle(PCA_ORACLE, {"x": x.tolist()})), 1e-7,
-                    "per-pixel PCA across pieces")
+    expected = numpy.array(data.oracle(PCA_ORACLE, {"x": x.tolist()}))
+    nvtest.check_close_up_to_sign(embedding_points(out)[:, :2], expected, 1e-7, "per-pixel PCA across pieces")
 
 clusters = ClusterFeatures(Input=reader, FeatureArrays=["Field", "Aux"], Granularity="PerPixel", K=3, MaxPoints=0)
 clusters.UpdatePipeline()

@@ -41,11 +41,6 @@ def points_of(output):
     return numpy.array([output.GetPoint(i) for i in range(output.GetNumberOfPoints())])
 
 
-def check_same_up_to_sign(actual, expected, atol, what):
-    for c in range(expected.shape[1]):
-        sign = 1.0 if numpy.dot(actual[:, c], expected[:, c]) >= 0 else -1.0
-        check_close(sign * actual[:, c], expected[:, c], atol, "%s axis %d" % (what, c))
-
 
 def float32(x):
     # The filter reads arrays as float32 channels; the oracle sees the same values.
@@ -66,7 +61,7 @@ check((nvtest.point_array(out, "Label") == classes[sample]).all(), "Label does n
 X = float32(fields.reshape(count, -1))[sample]
 reference = data.oracle(PCA_ORACLE, {"x": X.tolist(), "k": 2})
 # float64 PCA of the same float32 data: both sides agree to rounding (1e-9 of values of order 10).
-check_same_up_to_sign(points_of(out)[:, :2], numpy.array(reference["y"]), 1e-7, "per-sample PCA")
+nvtest.check_close_up_to_sign(points_of(out)[:, :2], numpy.array(reference["y"]), 1e-7, "per-sample PCA")
 check_close(points_of(out)[:, 2], numpy.zeros(count), 0.0, "z of a 2-D embedding")
 check_close(nvtest.field_array(out, "ExplainedVarianceRatio"), reference["ratio"], 1e-9, "explained variance ratio")
 
@@ -85,7 +80,7 @@ check(len(set(s.tolist())) > count // 2, "the subset covers only %d samples" % l
 check((nvtest.point_array(out, "Label") == masks.reshape(count, -1)[s, p]).all(), "Label at (SampleIndex, PointIndex)")
 X = numpy.stack([float32(fields.reshape(count, -1)[s, p]), float32(aux.reshape(count, -1)[s, p])], axis=1)
 reference = data.oracle(PCA_ORACLE, {"x": X.tolist(), "k": 2})
-check_same_up_to_sign(points_of(out)[:, :2], numpy.array(reference["y"]), 1e-7, "per-pixel PCA")
+nvtest.check_close_up_to_sign(points_of(out)[:, :2], numpy.array(reference["y"]), 1e-7, "per-pixel PCA")
 # The same seed gives the same subset; another seed another one.
 pixels.Seed = 4
 other = nvtest.point_array(servermanager.Fetch(pixels), "GlobalIds")

@@ -28,14 +28,10 @@ import test_embed_data as data
 from nvtest import check, check_close
 from paraview.simple import *  # noqa: F401,F403
 
-Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
-check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
-nvtest.load_plugin(globals())  # loads on the client and on the server
+ranks = nvtest.connect_to_test_server(globals(), ranks=2)  # plugin on the client and the server
 import neuralview  # noqa: E402  (embedded in the plugin)
 from neuralview import embeddings as nve  # noqa: E402
 
-ranks = servermanager.ActiveConnection.GetNumberOfDataPartitions()
-check(ranks == 2, "server has %d ranks, expected 2" % ranks)
 
 ORACLE = """
 import json, sys, numpy
@@ -63,11 +59,6 @@ def f32(x):
     """The filters read float64 arrays into float32 feature vectors: the oracle gets the same values."""
     return numpy.asarray(x, numpy.float32).astype(numpy.float64)
 
-
-def same_up_to_sign(actual, expected, atol, what):
-    for c in range(expected.shape[1]):
-        sign = 1.0 if numpy.dot(actual[:, c], expected[:, c]) >= 0 else -1.0
-        check_close(sign * actual[:, c], expected[:, c], atol, "%s axis %d" % (what, c))
 
 
 # --- A 60 x 40 field with three regions of different (Field, Aux) means plus noise.
@@ -168,7 +159,7 @@ reference = data.oracle(ORACLE, {"x": vectors.tolist(), "umap": umap_points.toli
                                  "dbscan": assignments["DBSCAN"].tolist(), "y": region.ravel().tolist(),
                                  "p": prediction.ravel().tolist()})
 # Same float32 inputs and a float64 eigen-solver on both sides: 1e-7 as in the one-process test.
-same_up_to_sign(pca_out["points"][:, :2], numpy.array(reference["pca"])[pca_order], 1e-7, "PCA vs scikit-learn")
+nvtest.check_close_up_to_sign(pca_out["points"][:, :2], numpy.array(reference["pca"])[pca_order], 1e-7, "PCA vs scikit-learn")
 # UMAP is stochastic (no value oracle): it must keep 10-neighbourhoods as sklearn's trustworthiness
 # measures them (1 = perfect; a random layout of this field scores about 0.5), and the three regions
 # must separate in the embedding as well as in the raw features (5-NN accuracy, within 1 %).

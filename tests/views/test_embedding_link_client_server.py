@@ -11,11 +11,7 @@ import nvtest  # noqa: E402
 from nvtest import check  # noqa: E402
 from paraview.simple import *  # noqa: E402,F401,F403
 
-Connect("localhost", int(os.environ["NEURALVIEW_SERVER_PORT"]))
-check(servermanager.ActiveConnection.IsRemote(), "not connected to a remote server")
-nvtest.load_plugin(globals())
-ranks = servermanager.ActiveConnection.GetNumberOfDataPartitions()
-check(ranks == 2, "server has %d ranks, expected 2" % ranks)
+ranks = nvtest.connect_to_test_server(globals(), ranks=2)  # plugin on the client and the server
 from neuralview import views  # noqa: E402
 
 import embedding_checks  # noqa: E402
